@@ -1,0 +1,35 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config/config';
+import type { AppError } from './errors/app-error';
+import { errorHandler, notFoundHandler } from './errors/error-handler';
+import { healthRoutes } from './health/health-routes';
+import { drainMiddleware, type Lifecycle } from './http/lifecycle';
+import type { Store } from './store/store';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly lifecycle: Lifecycle;
+  /** Called by the error funnel for catastrophic errors; the process decides what to do. */
+  readonly onCatastrophic?: (error: AppError) => void;
+}
+
+/** Builds the Express app. No socket, no signals, no env: tests call this directly. */
+export function createApp(deps: AppDeps): Express {
+  const { config, store, logger, lifecycle } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  app.use(drainMiddleware(lifecycle));
+  app.use(express.json({ limit: '256kb', strict: true }));
+
+  app.use(healthRoutes({ instance: config.instance, store, lifecycle }));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger, deps.onCatastrophic ?? (() => undefined)));
+  return app;
+}

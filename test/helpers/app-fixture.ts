@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Express } from 'express';
+import { createApp } from '../../src/app';
+import { AuthContext } from '../../src/auth/auth-context';
+import { loadConfig, type Config } from '../../src/config/config';
+import { createLifecycle, type Lifecycle } from '../../src/http/lifecycle';
+import { createLogger, type Logger } from '../../src/logging/logger';
+import { openStore } from '../../src/store/open-store';
+import type { Store } from '../../src/store/store';
+import { LogCapture } from './log-capture';
+
+export const TEST_MASTER_KEY = Buffer.alloc(32, 1).toString('base64');
+
+export interface AppFixture {
+  readonly app: Express;
+  readonly config: Config;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly logs: LogCapture;
+  readonly lifecycle: Lifecycle;
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+/** The real app on a real SQLite file in a temp folder; no socket (supertest drives it). */
+export async function createAppFixture(env: Record<string, string> = {}): Promise<AppFixture> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sop-it-'));
+  fs.mkdirSync(path.join(dir, 'data'));
+  const config = loadConfig({ CREDENTIAL_MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'debug', ...env }, dir);
+  const logs = new LogCapture();
+  const logger = createLogger({ level: config.log.level, format: config.log.format, instance: 0, destination: logs });
+  AuthContext.initializeFromEnv(config);
+  const store = await openStore(config);
+  const lifecycle = createLifecycle();
+  const app = createApp({ config, store, logger, lifecycle });
+  return {
+    app,
+    config,
+    store,
+    logger,
+    logs,
+    lifecycle,
+    dir,
+    async close() {
+      await store.close();
+      AuthContext.reset();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
