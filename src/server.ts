@@ -2,7 +2,8 @@
  * The entry module of every instance (PM2 runs dist/server.js once per instance).
  *
  * Each instance initialises itself, top to bottom, with nothing inherited from a parent process:
- *   load .env → validate config → AuthContext.initializeFromEnv() → open the store → build the app
+ *   load .env → validate config → AuthContext.initializeFromEnv() → open the store (and check the
+ *   master key against it) → build the app
  *   → listen → log the verification lines → process.send('ready').
  * If any step fails the instance never listens and never sends ready: it writes one FATAL line
  * naming the problem and the fix, and exits non-zero (PM2 restarts it with back-off).
@@ -14,6 +15,7 @@ import { AuthContext } from './auth/auth-context';
 import { findAppRoot } from './config/app-root';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { loadEnvironment } from './config/environment';
+import { CredentialVault, MasterKeyMismatchError } from './credentials/credential-vault';
 import { createLifecycle } from './http/lifecycle';
 import { createLogger } from './logging/logger';
 import { exitWithFatal } from './process/fatal';
@@ -31,11 +33,14 @@ async function main(): Promise<void> {
   logger.info({ roles: user.roles.join(','), source: user.source }, `AuthContext initialized for user: ${user.userId}`);
 
   const store = await openStore(config);
+  const vault = new CredentialVault(config.masterKeys);
+  await vault.verifyMasterKey(store.meta);
   const lifecycle = createLifecycle();
   let shutdown: ((reason: string, exitCode?: number) => Promise<void>) | undefined;
   const app = createApp({
     config,
     store,
+    vault,
     logger,
     lifecycle,
     onCatastrophic: (error) => void shutdown?.(`catastrophic error: ${error.detail}`, 1),
@@ -83,7 +88,7 @@ function describeStartupFailure(error: unknown): string {
     return ['invalid configuration, instance not started:', ...error.problems.map((p) => `  ${p.variable} ${p.message}`)].join('\n');
   }
   if (error instanceof StoreOpenError) return `store unavailable (DATABASE_URL): ${error.message}`;
-  if (error instanceof ListenError) return error.message;
+  if (error instanceof ListenError || error instanceof MasterKeyMismatchError) return error.message;
   return `startup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }
 

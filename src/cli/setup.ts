@@ -3,12 +3,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/config';
 import { envFilePath, loadEnvironment, type Environment } from '../config/environment';
+import { ApiKeyService } from '../auth/api-keys';
+import { CredentialService } from '../credentials/credential-service';
+import { CredentialVault } from '../credentials/credential-vault';
 import { openStore } from '../store/open-store';
+import type { Store } from '../store/store';
 
 export interface SetupResult {
   readonly config: Config;
   readonly wroteEnvFile: boolean;
   readonly createdDataDir: boolean;
+  /** The bootstrap API key, only the first time (it is never shown again). */
+  readonly bootstrapKey: string | undefined;
 }
 
 export interface SetupOptions {
@@ -35,10 +41,49 @@ export async function runSetup({ appRoot, processEnv = process.env, say }: Setup
   const store = await openStore(config);
   try {
     say(`store ready: ${store.description}`);
+    const vault = new CredentialVault(config.masterKeys);
+    await vault.verifyMasterKey(store.meta);
+    const bootstrapKey = await ensureBootstrapKey(store, config.defaultUser.id);
+    if (bootstrapKey) say(`created the bootstrap API key for user ${config.defaultUser.id}`);
+    if (await ensureDemoCredential(store, vault, config)) say(`created the demo credential "${DEMO_CREDENTIAL}" for user ${config.defaultUser.id}`);
+    return { config, wroteEnvFile, createdDataDir, bootstrapKey };
   } finally {
     await store.close();
   }
-  return { config, wroteEnvFile, createdDataDir };
+}
+
+/** Name of the offline demo credential that the shipped demo skill uses. */
+export const DEMO_CREDENTIAL = 'demo';
+const BOOTSTRAP_MARKER = 'bootstrap_api_key_id';
+
+/** Once per store: the first key for the system user, so the README's first curl works. */
+async function ensureBootstrapKey(store: Store, userId: string): Promise<string | undefined> {
+  if ((await store.meta.get(BOOTSTRAP_MARKER)) !== undefined) return undefined;
+  const created = await new ApiKeyService(store).create(userId, { admin: true, label: 'bootstrap (sopctl setup)' });
+  const winner = await store.meta.setIfAbsent(BOOTSTRAP_MARKER, created.id);
+  if (winner !== created.id) {
+    // Another setup ran at the same moment and printed its key: keep only one.
+    await store.apiKeys.revoke(created.id, new Date().toISOString());
+    return undefined;
+  }
+  return created.key;
+}
+
+async function ensureDemoCredential(store: Store, vault: CredentialVault, config: Config): Promise<boolean> {
+  const owner = config.defaultUser.id;
+  if (await store.credentials.get(owner, DEMO_CREDENTIAL)) return false;
+  const credentials = new CredentialService(store, vault, 'setup');
+  await credentials.create(
+    owner,
+    {
+      name: DEMO_CREDENTIAL,
+      type: 'bearer',
+      description: 'offline demo: the token the built-in demo endpoint expects (created by sopctl setup)',
+      data: { token: `demo_${randomBytes(24).toString('base64url')}` },
+    },
+    { actor: 'setup', via: 'cli setup' },
+  );
+  return true;
 }
 
 export function generateMasterKey(): string {

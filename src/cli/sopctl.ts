@@ -1,18 +1,17 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { findAppRoot } from '../config/app-root';
-import { ConfigError, loadConfig } from '../config/config';
-import { loadEnvironment } from '../config/environment';
+import { ConfigError } from '../config/config';
+import { loadCliConfig } from './cli-context';
+import { ZodError } from 'zod';
+import { describeZodError } from '../errors/error-handler';
+import { credentialsCommand } from './credentials-commands';
+import { keysCommand } from './keys-commands';
 import { runSetup } from './setup';
 
 /** Progress and diagnostics go to stderr; stdout carries only what a script should capture. */
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-function appConfig() {
-  const appRoot = findAppRoot(__dirname);
-  const environment = loadEnvironment(appRoot);
-  return loadConfig(environment.values, appRoot, environment.envFile);
-}
 
 const program = new Command()
   .name('sopctl')
@@ -22,14 +21,21 @@ program
   .command('setup')
   .description('create .env with a master key if missing, the data folder and the store (idempotent)')
   .action(async () => {
-    await runSetup({ appRoot: findAppRoot(__dirname), say });
+    const result = await runSetup({ appRoot: findAppRoot(__dirname), say });
+    if (result.bootstrapKey) {
+      say(`bootstrap API key for user ${result.config.defaultUser.id} (admin), shown once - keep it:`);
+      process.stdout.write(`${result.bootstrapKey}\n`);
+    }
   });
+
+program.addCommand(keysCommand());
+program.addCommand(credentialsCommand());
 
 program
   .command('welcome')
   .description('print how to call and verify the running service')
   .action(() => {
-    const config = appConfig();
+    const config = loadCliConfig();
     const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
     say(
       [
@@ -46,6 +52,8 @@ program
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     say(`sopctl: invalid configuration:\n${error.problems.map((p) => `  ${p.variable} ${p.message}`).join('\n')}`);
+  } else if (error instanceof ZodError) {
+    say(`sopctl: ${describeZodError(error)}`);
   } else {
     say(`sopctl: ${error instanceof Error ? error.message : String(error)}`);
   }

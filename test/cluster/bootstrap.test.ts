@@ -93,8 +93,14 @@ describe('When a 2-instance PM2 cluster starts from ecosystem.config.js', () => 
     const [victim, survivor] = app.processes();
     assert.ok(victim && survivor);
     process.kill(victim.pid, 'SIGKILL');
-    const answered = await getJson(`${app.baseUrl}/health/ready`);
-    assert.equal(answered.status, 200, 'the other instance keeps answering');
+    // Node's cluster primary may hand a connection to a worker in the instant it dies (that one
+    // connection is lost, a known cluster limitation); once PM2 has seen the exit, every request
+    // must be served, including while the replacement is still starting.
+    await app.waitFor('PM2 to notice the exit', () => (app.processes().some((p) => p.pid === victim.pid) ? undefined : true));
+    for (let i = 0; i < 10; i += 1) {
+      const answered = await getJson(`${app.baseUrl}/health/ready`, { timeoutMs: 5000 });
+      assert.equal(answered.status, 200, 'the other instance keeps answering');
+    }
     const replacement = await app.waitFor('a restarted instance', () =>
       app.processes().find((p) => p.pmId === victim.pmId && p.pid !== victim.pid && p.status === 'online'),
     );

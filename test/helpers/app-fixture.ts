@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import { createApp } from '../../src/app';
+import { ApiKeyService } from '../../src/auth/api-keys';
 import { AuthContext } from '../../src/auth/auth-context';
 import { loadConfig, type Config } from '../../src/config/config';
+import { CredentialVault } from '../../src/credentials/credential-vault';
 import { createLifecycle, type Lifecycle } from '../../src/http/lifecycle';
 import { createLogger, type Logger } from '../../src/logging/logger';
 import { openStore } from '../../src/store/open-store';
@@ -21,6 +23,9 @@ export interface AppFixture {
   readonly logs: LogCapture;
   readonly lifecycle: Lifecycle;
   readonly dir: string;
+  readonly vault: CredentialVault;
+  /** A fresh API key for that user (created through the same service the CLI uses). */
+  keyFor(userId: string, admin?: boolean): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -33,8 +38,11 @@ export async function createAppFixture(env: Record<string, string> = {}): Promis
   const logger = createLogger({ level: config.log.level, format: config.log.format, instance: 0, destination: logs });
   AuthContext.initializeFromEnv(config);
   const store = await openStore(config);
+  const vault = new CredentialVault(config.masterKeys);
+  await vault.verifyMasterKey(store.meta);
   const lifecycle = createLifecycle();
-  const app = createApp({ config, store, logger, lifecycle });
+  const app = createApp({ config, store, vault, logger, lifecycle });
+  const apiKeys = new ApiKeyService(store);
   return {
     app,
     config,
@@ -43,6 +51,10 @@ export async function createAppFixture(env: Record<string, string> = {}): Promis
     logs,
     lifecycle,
     dir,
+    vault,
+    async keyFor(userId, admin = false) {
+      return (await apiKeys.create(userId, { admin })).key;
+    },
     async close() {
       await store.close();
       AuthContext.reset();

@@ -65,7 +65,8 @@ describe('health routes', () => {
   });
 
   test('When a route does not exist or the JSON is invalid, then the answer is a 4xx problem+json', async () => {
-    const missing = await request(fx.app).get('/nope').expect(404);
+    await request(fx.app).get('/nope').expect(401);
+    const missing = await request(fx.app).get('/nope').set('X-API-Key', await fx.keyFor('alice')).expect(404);
     assert.match(missing.headers['content-type'] ?? '', /application\/problem\+json/);
     assert.match(missing.body.detail, /GET \/nope/);
     const invalid = await request(fx.app).post('/health').set('content-type', 'application/json').send('{"a":').expect(400);

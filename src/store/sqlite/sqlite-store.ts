@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreOpenError, type MetaRepository, type Store } from '../store';
+import { sqliteApiKeyRepository } from './api-key-repository';
+import { sqliteCredentialAuditRepository } from './credential-audit-repository';
+import { sqliteCredentialRepository } from './credential-repository';
 import { MIGRATIONS, type Migration } from './migrations';
 
 type Db = Database.Database;
@@ -18,6 +21,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   return {
     description: `sqlite ${options.file}`,
     meta: sqliteMetaRepository(db),
+    apiKeys: sqliteApiKeyRepository(db),
+    credentials: sqliteCredentialRepository(db),
+    audit: sqliteCredentialAuditRepository(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

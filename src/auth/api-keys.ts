@@ -1,0 +1,68 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyRecord, Store } from '../store/store';
+import { userContext, type UserContext } from './user-context';
+
+export const API_KEY_PREFIX = 'sop_';
+/** `sop_` + 43 base64url characters (32 random bytes). */
+const API_KEY_PATTERN = /^sop_[A-Za-z0-9_-]{43}$/;
+/** last_used_at is refreshed at most this often, so authentication is not a write per request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface CreatedApiKey {
+  readonly id: string;
+  /** Shown once; only its hash is stored. */
+  readonly key: string;
+  readonly record: ApiKeyRecord;
+}
+
+export function looksLikeApiKey(token: string): boolean {
+  return token.startsWith(API_KEY_PREFIX);
+}
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export class ApiKeyService {
+  constructor(private readonly store: Store) {}
+
+  async create(userId: string, options: { admin?: boolean; label?: string } = {}): Promise<CreatedApiKey> {
+    const key = API_KEY_PREFIX + randomBytes(32).toString('base64url');
+    const record: ApiKeyRecord = {
+      id: `key_${randomBytes(8).toString('hex')}`,
+      userId,
+      keyHash: hashKey(key),
+      prefix: key.slice(0, API_KEY_PREFIX.length + 6),
+      roles: options.admin ? ['user', 'admin'] : ['user'],
+      label: options.label ?? '',
+      createdAt: new Date().toISOString(),
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await this.store.apiKeys.insert(record);
+    return { id: record.id, key, record };
+  }
+
+  /** The caller's identity for a presented key, or undefined for a malformed, unknown or revoked one. */
+  async authenticate(presented: string): Promise<UserContext | undefined> {
+    if (!API_KEY_PATTERN.test(presented)) return undefined;
+    const presentedHash = hashKey(presented);
+    const record = await this.store.apiKeys.findByHash(presentedHash);
+    if (!record || record.revokedAt !== null) return undefined;
+    // The lookup is by hash already; the comparison is constant-time anyway, as the contract says.
+    if (!timingSafeEqual(Buffer.from(record.keyHash, 'hex'), Buffer.from(presentedHash, 'hex'))) return undefined;
+    const now = Date.now();
+    if (record.lastUsedAt === null || now - Date.parse(record.lastUsedAt) > TOUCH_INTERVAL_MS) {
+      await this.store.apiKeys.touch(record.id, new Date(now).toISOString());
+    }
+    return userContext(record.userId, record.roles.includes('admin'), 'api-key');
+  }
+
+  list(userId?: string): Promise<ApiKeyRecord[]> {
+    return this.store.apiKeys.list(userId);
+  }
+
+  revoke(id: string): Promise<boolean> {
+    return this.store.apiKeys.revoke(id, new Date().toISOString());
+  }
+}
