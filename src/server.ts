@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createApp } from './app';
 import { AuthContext } from './auth/auth-context';
-import { findAppRoot } from './config/app-root';
+import { findAppRoot, readAppVersion } from './config/app-root';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { loadEnvironment } from './config/environment';
 import { CredentialVault, MasterKeyMismatchError } from './credentials/credential-vault';
@@ -20,6 +20,8 @@ import { createLifecycle } from './http/lifecycle';
 import { createLogger } from './logging/logger';
 import { exitWithFatal } from './process/fatal';
 import { installGracefulShutdown } from './process/graceful-shutdown';
+import { createServices } from './services';
+import { SkillRegistry } from './skills/skill-registry';
 import { openStore } from './store/open-store';
 import { StoreOpenError } from './store/store';
 
@@ -35,12 +37,19 @@ async function main(): Promise<void> {
   const store = await openStore(config);
   const vault = new CredentialVault(config.masterKeys);
   await vault.verifyMasterKey(store.meta);
+
+  const registry = SkillRegistry.load(config.skillsDir);
+  for (const problem of registry.problems) logger.error({ file: problem.file, reason: problem.reason }, 'invalid skill skipped');
+  logger.info({ count: registry.size, dir: config.skillsDir }, 'skills loaded');
+  const services = createServices({ config, store, vault, registry });
+
   const lifecycle = createLifecycle();
   let shutdown: ((reason: string, exitCode?: number) => Promise<void>) | undefined;
   const app = createApp({
     config,
+    version: readAppVersion(appRoot),
     store,
-    vault,
+    services,
     logger,
     lifecycle,
     onCatastrophic: (error) => void shutdown?.(`catastrophic error: ${error.detail}`, 1),
@@ -53,7 +62,10 @@ async function main(): Promise<void> {
     logger,
     drainMs: config.shutdown.drainMs,
     timeoutMs: config.shutdown.timeoutMs,
-    closeResources: () => store.close(),
+    closeResources: async () => {
+      await services.close();
+      await store.close();
+    },
   });
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception');

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../config/config';
 import { envFilePath, loadEnvironment, type Environment } from '../config/environment';
 import { ApiKeyService } from '../auth/api-keys';
 import { CredentialService } from '../credentials/credential-service';
+import { DEMO_CREDENTIAL } from '../credentials/credential-types';
 import { CredentialVault } from '../credentials/credential-vault';
 import { openStore } from '../store/open-store';
 import type { Store } from '../store/store';
@@ -52,8 +53,6 @@ export async function runSetup({ appRoot, processEnv = process.env, say }: Setup
   }
 }
 
-/** Name of the offline demo credential that the shipped demo skill uses. */
-export const DEMO_CREDENTIAL = 'demo';
 const BOOTSTRAP_MARKER = 'bootstrap_api_key_id';
 
 /** Once per store: the first key for the system user, so the README's first curl works. */

@@ -29,3 +29,9 @@ function readPackageName(manifest: string): string | undefined {
     return undefined;
   }
 }
+
+/** The app's version from its package.json (shown in /openapi.json and diagnostics). */
+export function readAppVersion(appRoot: string): string {
+  const parsed = JSON.parse(fs.readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
+}

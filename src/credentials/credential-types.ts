@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The offline demo credential `sopctl setup` creates for the system user (used by the DemoGreeting skill). */
+export const DEMO_CREDENTIAL = 'demo';
+
 /** Names users choose; no `/`, `..`, spaces or control characters, so they are safe anywhere. */
 export const credentialNameSchema = z
   .string()

@@ -3,12 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import { createApp } from '../../src/app';
-import { ApiKeyService } from '../../src/auth/api-keys';
 import { AuthContext } from '../../src/auth/auth-context';
 import { loadConfig, type Config } from '../../src/config/config';
 import { CredentialVault } from '../../src/credentials/credential-vault';
 import { createLifecycle, type Lifecycle } from '../../src/http/lifecycle';
 import { createLogger, type Logger } from '../../src/logging/logger';
+import { createServices, type Services } from '../../src/services';
+import type { Skill } from '../../src/skills/skill-definition';
+import { SkillRegistry } from '../../src/skills/skill-registry';
 import { openStore } from '../../src/store/open-store';
 import type { Store } from '../../src/store/store';
 import { LogCapture } from './log-capture';
@@ -24,13 +26,19 @@ export interface AppFixture {
   readonly lifecycle: Lifecycle;
   readonly dir: string;
   readonly vault: CredentialVault;
+  readonly services: Services;
   /** A fresh API key for that user (created through the same service the CLI uses). */
   keyFor(userId: string, admin?: boolean): Promise<string>;
   close(): Promise<void>;
 }
 
 /** The real app on a real SQLite file in a temp folder; no socket (supertest drives it). */
-export async function createAppFixture(env: Record<string, string> = {}): Promise<AppFixture> {
+export interface FixtureOptions {
+  /** Skills to serve instead of loading SKILLS_DIR. */
+  readonly skills?: readonly Skill[];
+}
+
+export async function createAppFixture(env: Record<string, string> = {}, options: FixtureOptions = {}): Promise<AppFixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sop-it-'));
   fs.mkdirSync(path.join(dir, 'data'));
   const config = loadConfig({ CREDENTIAL_MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'debug', ...env }, dir);
@@ -41,8 +49,10 @@ export async function createAppFixture(env: Record<string, string> = {}): Promis
   const vault = new CredentialVault(config.masterKeys);
   await vault.verifyMasterKey(store.meta);
   const lifecycle = createLifecycle();
-  const app = createApp({ config, store, vault, logger, lifecycle });
-  const apiKeys = new ApiKeyService(store);
+  const registry = options.skills ? SkillRegistry.fromSkills(options.skills) : SkillRegistry.load(config.skillsDir);
+  const services = createServices({ config, store, vault, registry });
+  const app = createApp({ config, version: '0.0.0-test', store, services, logger, lifecycle });
+  const apiKeys = services.apiKeys;
   return {
     app,
     config,
@@ -55,7 +65,9 @@ export async function createAppFixture(env: Record<string, string> = {}): Promis
     async keyFor(userId, admin = false) {
       return (await apiKeys.create(userId, { admin })).key;
     },
+    services,
     async close() {
+      await services.close();
       await store.close();
       AuthContext.reset();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,68 @@
+import { Router } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { z } from 'zod';
+import { createCredentialSchema, updateCredentialSchema } from '../credentials/credential-types';
+import { executeSkillSchema } from '../skills/skill-service';
+
+const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: json(schema) } } });
+const problem = { description: 'problem details (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+const userParam = { name: 'user', in: 'query', required: false, description: 'admins only: act for this user', schema: { type: 'string' } };
+const errors = { 400: problem, 401: problem, 403: problem, 404: problem };
+
+/** OpenAPI 3.1, built from the same zod schemas that validate the requests. */
+export function openApiDocument(version: string) {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'sop-orchestrator', version, description: 'Skills and SOP runs with per-user encrypted credentials, on a PM2 cluster.' },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'API key (sop_…) or JWT' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'detail'],
+          properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' } },
+        },
+      },
+    },
+    security: [{ bearer: [] }, { apiKey: [] }],
+    paths: {
+      '/health': { get: { summary: 'liveness', security: [], responses: { 200: ok('instance, pid, uptime') } } },
+      '/health/ready': { get: { summary: 'readiness (AuthContext and store)', security: [], responses: { 200: ok('ready'), 503: problem } } },
+      '/skills': { get: { summary: 'skill catalogue', responses: { 200: ok('skills'), ...errors } } },
+      '/skills/{name}': { get: { summary: 'one skill', parameters: [nameParam], responses: { 200: ok('skill'), ...errors } } },
+      '/skills/{name}/execute': {
+        post: {
+          summary: "execute a skill with the caller's credentials",
+          parameters: [nameParam],
+          requestBody: body(executeSkillSchema),
+          responses: { 200: ok('{skill, status, outputs, durationMs, instance}'), ...errors, 422: problem, 502: problem, 504: problem },
+        },
+      },
+      '/credentials': {
+        get: { summary: "the caller's credentials (metadata only)", parameters: [userParam], responses: { 200: ok('credentials'), ...errors } },
+        post: { summary: 'store a credential', parameters: [userParam], requestBody: body(createCredentialSchema), responses: { 201: ok('metadata'), ...errors, 409: problem } },
+      },
+      '/credentials/{name}': {
+        get: { summary: 'metadata of one credential', parameters: [nameParam, userParam], responses: { 200: ok('metadata'), ...errors } },
+        put: { summary: 'change a credential (data is merged)', parameters: [nameParam, userParam], requestBody: body(updateCredentialSchema), responses: { 200: ok('metadata'), ...errors } },
+        delete: { summary: 'delete a credential', parameters: [nameParam, userParam], responses: { 204: { description: 'deleted' }, ...errors } },
+      },
+    },
+  };
+}
+
+export function openApiRoutes(version: string): Router {
+  const document = openApiDocument(version);
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  router.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
+  return router;
+}

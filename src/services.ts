@@ -1,0 +1,50 @@
+import { ApiKeyService } from './auth/api-keys';
+import type { Config } from './config/config';
+import { CredentialService } from './credentials/credential-service';
+import type { CredentialVault } from './credentials/credential-vault';
+import { OutboundPolicy } from './skills/outbound-policy';
+import { RestExecutor } from './skills/rest-executor';
+import type { SkillRegistry } from './skills/skill-registry';
+import { SkillService, type SkillMetrics } from './skills/skill-service';
+import type { Store } from './store/store';
+
+export interface Services {
+  readonly apiKeys: ApiKeyService;
+  readonly credentials: CredentialService;
+  readonly skills: SkillService;
+  /** Closes pooled connections (upstream keep-alive sockets). */
+  close(): Promise<void>;
+}
+
+export interface ServiceDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly vault: CredentialVault;
+  readonly registry: SkillRegistry;
+  readonly metrics?: SkillMetrics;
+}
+
+/** The service's own base URL, as skills see it in `{service.url}`. */
+export function selfAddress(config: Pick<Config, 'host' | 'port'>): { address: string; url: string } {
+  const address = config.host === '0.0.0.0' || config.host === '::' || config.host === 'localhost' ? '127.0.0.1' : config.host;
+  return { address, url: `http://${address.includes(':') ? `[${address}]` : address}:${config.port}` };
+}
+
+/** Wires the use cases once per process; everything is injected, nothing is a module singleton. */
+export function createServices({ config, store, vault, registry, metrics }: ServiceDeps): Services {
+  const apiKeys = new ApiKeyService(store);
+  const credentials = new CredentialService(store, vault, String(config.instance));
+  const self = selfAddress(config);
+  const rest = new RestExecutor({
+    credentials,
+    policy: new OutboundPolicy(config.outboundAllow, { address: self.address, port: config.port }),
+    serviceUrl: self.url,
+  });
+  const skills = new SkillService(registry, [rest], config.instance, metrics);
+  return {
+    apiKeys,
+    credentials,
+    skills,
+    close: () => rest.close(),
+  };
+}

@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import { executeSkillSchema, type SkillService } from './skill-service';
+
+export function skillRoutes(skills: SkillService): Router {
+  const router = Router();
+
+  router.get('/skills', (_req, res) => {
+    res.json({ skills: skills.list() });
+  });
+
+  router.get('/skills/:name', (req, res) => {
+    res.json(skills.describe(req.params.name));
+  });
+
+  router.post('/skills/:name/execute', async (req, res) => {
+    skills.require(req.params.name);
+    const { inputs } = executeSkillSchema.parse(req.body ?? {});
+    // The client going away aborts the upstream call too.
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    res.json(await skills.execute(req.params.name, inputs, { signal: abort.signal }));
+  });
+
+  return router;
+}
