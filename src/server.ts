@@ -41,7 +41,13 @@ async function main(): Promise<void> {
   const registry = SkillRegistry.load(config.skillsDir);
   for (const problem of registry.problems) logger.error({ file: problem.file, reason: problem.reason }, 'invalid skill skipped');
   logger.info({ count: registry.size, dir: config.skillsDir }, 'skills loaded');
-  const services = createServices({ config, store, vault, registry });
+  const services = createServices({
+    config,
+    store,
+    vault,
+    registry,
+    onBackgroundError: (error, what) => logger.error({ err: error, what }, 'background write failed'),
+  });
 
   const lifecycle = createLifecycle();
   let shutdown: ((reason: string, exitCode?: number) => Promise<void>) | undefined;

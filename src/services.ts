@@ -22,6 +22,8 @@ export interface ServiceDeps {
   readonly vault: CredentialVault;
   readonly registry: SkillRegistry;
   readonly metrics?: SkillMetrics;
+  /** Where failures of background writes (the audit batch) are reported. */
+  readonly onBackgroundError?: (error: unknown, what: string) => void;
 }
 
 /** The service's own base URL, as skills see it in `{service.url}`. */
@@ -31,9 +33,11 @@ export function selfAddress(config: Pick<Config, 'host' | 'port'>): { address: s
 }
 
 /** Wires the use cases once per process; everything is injected, nothing is a module singleton. */
-export function createServices({ config, store, vault, registry, metrics }: ServiceDeps): Services {
+export function createServices({ config, store, vault, registry, metrics, onBackgroundError }: ServiceDeps): Services {
   const apiKeys = new ApiKeyService(store);
-  const credentials = new CredentialService(store, vault, String(config.instance));
+  const credentials = new CredentialService(store, vault, String(config.instance), (error, lost) =>
+    onBackgroundError?.(error, `credential audit write (${lost} entries)`),
+  );
   const self = selfAddress(config);
   const rest = new RestExecutor({
     credentials,
@@ -45,6 +49,9 @@ export function createServices({ config, store, vault, registry, metrics }: Serv
     apiKeys,
     credentials,
     skills,
-    close: () => rest.close(),
+    async close() {
+      await credentials.flushAudit();
+      await rest.close();
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CredentialService, type AccessOrigin } from '../credentials/credential-service';
+import type { AccessOrigin, CredentialService } from '../credentials/credential-service';
 import { credentialTypeSchema, secretFieldsOf, type CredentialType } from '../credentials/credential-types';
 import { withCliContext, type CliContext } from './cli-context';
 import { readSecret } from './secret-input';
@@ -16,8 +16,8 @@ function collectField(value: string, previous: Record<string, string | number>):
   return { ...previous, [key]: key === 'port' && /^\d+$/.test(raw) ? Number(raw) : raw };
 }
 
-function service({ store, vault, config }: CliContext): CredentialService {
-  return new CredentialService(store, vault, `cli:${config.instance}`);
+function service(ctx: CliContext): CredentialService {
+  return ctx.credentials;
 }
 
 interface SecretOptions {
@@ -140,7 +140,8 @@ export function credentialsCommand(): Command {
     .option('--limit <n>', 'how many entries', (v) => Number.parseInt(v, 10), 50)
     .option('--json', 'JSON output', false)
     .action(async (options: { user?: string; name?: string; limit: number; json: boolean }) => {
-      await withCliContext(async ({ store }) => {
+      await withCliContext(async ({ store, credentials: pending }) => {
+        await pending.flushAudit();
         const entries = await store.audit.list({
           ...(options.user !== undefined && { owner: options.user }),
           ...(options.name !== undefined && { credential: options.name }),

@@ -82,6 +82,7 @@ async function ensureDemoCredential(store: Store, vault: CredentialVault, config
     },
     { actor: 'setup', via: 'cli setup' },
   );
+  await credentials.flushAudit();
   return true;
 }
 

@@ -11,6 +11,7 @@ import {
   type CredentialData,
   type CredentialType,
 } from './credential-types';
+import { AuditLog } from './audit-log';
 import { CredentialCryptoError, CredentialVault } from './credential-vault';
 
 /** What the API and CLI show: never a secret value, only which secret fields are set. */
@@ -45,11 +46,21 @@ export interface AccessOrigin {
 }
 
 export class CredentialService {
+  readonly #audit: AuditLog;
+
   constructor(
     private readonly store: Store,
     private readonly vault: CredentialVault,
     private readonly instance: string,
-  ) {}
+    onAuditError?: (error: unknown, lost: number) => void,
+  ) {
+    this.#audit = new AuditLog(store.audit, onAuditError);
+  }
+
+  /** Writes pending audit entries now (shutdown, CLI exit, tests reading the audit). */
+  flushAudit(): Promise<void> {
+    return this.#audit.flush();
+  }
 
   async list(owner: string): Promise<CredentialMetadata[]> {
     return (await this.store.credentials.list(owner)).map(toMetadata);
@@ -65,10 +76,10 @@ export class CredentialService {
     const now = new Date().toISOString();
     const record = this.#seal({ owner, name, type, description, createdAt: now, updatedAt: now }, plain);
     if (!(await this.store.credentials.insert(record))) {
-      await this.#audit(owner, name, 'create', origin, false, 'already exists');
+      this.#record(owner, name, 'create', origin, false, 'already exists');
       throw AppError.conflict(`credential "${name}" already exists; use PUT /credentials/${name} to change it`);
     }
-    await this.#audit(owner, name, 'create', origin, true);
+    this.#record(owner, name, 'create', origin, true);
     return toMetadata(record);
   }
 
@@ -84,28 +95,28 @@ export class CredentialService {
       plain,
     );
     if (!(await this.store.credentials.update(record))) throw this.#notFound(name);
-    await this.#audit(owner, name, 'update', origin, true);
+    this.#record(owner, name, 'update', origin, true);
     return toMetadata(record);
   }
 
   async delete(owner: string, name: string, origin: AccessOrigin): Promise<void> {
     if (!(await this.store.credentials.delete(owner, name))) throw this.#notFound(name);
-    await this.#audit(owner, name, 'delete', origin, true);
+    this.#record(owner, name, 'delete', origin, true);
   }
 
   /** Decrypts for use by a skill (or a test/reveal), reading the shared store every time, and audits it. */
   async resolve(owner: string, name: string, origin: AccessOrigin, action: 'use' | 'test' | 'reveal' = 'use'): Promise<ResolvedCredential> {
     const record = await this.store.credentials.get(owner, name);
     if (!record) {
-      await this.#audit(owner, name, action, origin, false, 'not found');
+      this.#record(owner, name, action, origin, false, 'not found');
       throw AppError.unprocessable(`credential "${name}" not found for user "${owner}"`, { credential: name, user: owner });
     }
     try {
       const data = this.#decrypt(record);
-      await this.#audit(owner, name, action, origin, true);
+      this.#record(owner, name, action, origin, true);
       return { owner, name, type: record.type as CredentialType, data };
     } catch (error) {
-      await this.#audit(owner, name, action, origin, false, (error as Error).message);
+      this.#record(owner, name, action, origin, false, (error as Error).message);
       throw error;
     }
   }
@@ -123,11 +134,11 @@ export class CredentialService {
       try {
         const plain = this.#decrypt(record);
         await this.store.credentials.update(this.#seal({ ...record }, plain));
-        await this.#audit(record.owner, record.name, 'rotate', origin, true, `to key ${this.vault.primaryKid}`);
+        this.#record(record.owner, record.name, 'rotate', origin, true, `to key ${this.vault.primaryKid}`);
         moved += 1;
       } catch (error) {
         const reason = error instanceof AppError ? error.detail : (error as Error).message;
-        await this.#audit(record.owner, record.name, 'rotate', origin, false, reason);
+        this.#record(record.owner, record.name, 'rotate', origin, false, reason);
         failed.push({ owner: record.owner, name: record.name, reason });
       }
     }
@@ -173,8 +184,8 @@ export class CredentialService {
     return AppError.notFound(`credential "${name}" not found`);
   }
 
-  async #audit(owner: string, credential: string, action: CredentialAuditEntry['action'], origin: AccessOrigin, ok: boolean, detail = ''): Promise<void> {
-    await this.store.audit.append({ at: new Date().toISOString(), owner, credential, actor: origin.actor, action, via: origin.via, instance: this.instance, ok, detail });
+  #record(owner: string, credential: string, action: CredentialAuditEntry['action'], origin: AccessOrigin, ok: boolean, detail = ''): void {
+    this.#audit.record({ at: new Date().toISOString(), owner, credential, actor: origin.actor, action, via: origin.via, instance: this.instance, ok, detail });
   }
 }
 

@@ -43,6 +43,8 @@ export class RestExecutor implements SkillExecutor {
   readonly kind = 'rest';
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
+  /** Response paths parsed once per skill, not per call. */
+  readonly #outputPaths = new WeakMap<Skill, OutputPaths>();
 
   constructor(private readonly options: RestExecutorOptions) {
     this.#ownsDispatcher = options.dispatcher === undefined;
@@ -62,7 +64,9 @@ export class RestExecutor implements SkillExecutor {
     if (response.status < 200 || response.status > 299) {
       throw new SkillFailedError(502, name, `upstream answered HTTP ${response.status}`, { upstreamStatus: response.status, code: 'upstream-status' });
     }
-    return mapOutputs(skill, response.body);
+    let paths = this.#outputPaths.get(skill);
+    if (!paths) this.#outputPaths.set(skill, (paths = compileOutputs(skill)));
+    return mapOutputs(skill, paths, response.body);
   }
 
   async #resolveCredential(skill: string, ref: string, context: ExecutionContext): Promise<ResolvedCredential> {
@@ -124,16 +128,20 @@ export class RestExecutor implements SkillExecutor {
       if (sameOrigin && prepared.credentialQuery) target.searchParams.set(...prepared.credentialQuery);
       const headers = sameOrigin ? { ...prepared.headers, ...prepared.credentialHeaders } : { ...prepared.headers };
       if (body === undefined) delete headers['content-type'];
-      const timeout = AbortSignal.timeout(rest.timeout * 1000);
-      const response = await request(target, {
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body: body ?? null,
-        dispatcher: this.#dispatcher,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-      const location = response.headers.location;
-      if (REDIRECTS.has(response.statusCode) && typeof location === 'string') {
+      // The deadline (and the caller's cancel) covers the headers and the body.
+      const deadline = attemptSignal(rest.timeout * 1000, signal);
+      try {
+        const response = await request(target, {
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body: body ?? null,
+          dispatcher: this.#dispatcher,
+          signal: deadline.signal,
+        });
+        const location = response.headers.location;
+        if (!REDIRECTS.has(response.statusCode) || typeof location !== 'string') {
+          return { status: response.statusCode, body: await readBody(skill, response, rest.max_response_bytes) };
+        }
         await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
         if (hop >= MAX_REDIRECTS) throw new SkillFailedError(502, skill, `more than ${MAX_REDIRECTS} redirects`, { code: 'too-many-redirects' });
         url = new URL(location, url);
@@ -141,9 +149,9 @@ export class RestExecutor implements SkillExecutor {
           method = 'GET';
           body = undefined;
         }
-        continue;
+      } finally {
+        deadline.clear();
       }
-      return { status: response.statusCode, body: await readBody(skill, response, rest.max_response_bytes) };
     }
   }
 }
@@ -207,12 +215,39 @@ function oversized(skill: string, limit: number): SkillFailedError {
   return new SkillFailedError(502, skill, `upstream response is larger than max_response_bytes (${limit})`, { code: 'upstream-too-large' });
 }
 
-function mapOutputs(skill: Skill, body: unknown): SkillOutputs {
+type OutputPaths = ReadonlyArray<[string, ReadonlyArray<string | number>]>;
+
+function compileOutputs(skill: Skill): OutputPaths {
   const { produces, optional_produces: optional, rest } = skill.definition;
-  const outputs: SkillOutputs = {};
   const keys = new Set([...produces, ...optional, ...Object.keys(rest.response)]);
-  for (const key of keys) {
-    const value = readResponsePath(body, parseResponsePath(rest.response[key] ?? `$.${key}`));
+  return [...keys].map((key) => [key, parseResponsePath(rest.response[key] ?? `$.${key}`)]);
+}
+
+/**
+ * One controller per attempt: aborted by the timeout or by the caller's signal. Cheaper than
+ * AbortSignal.timeout + AbortSignal.any on Node 20, and cleared as soon as headers arrive.
+ * The response body is read after `clear()`, bounded by undici's bodyTimeout and the size limit.
+ */
+function attemptSignal(timeoutMs: number, outer: AbortSignal | undefined): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('upstream timeout', 'TimeoutError')), timeoutMs);
+  const onAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', onAbort, { once: true });
+  if (outer?.aborted) onAbort();
+  return {
+    signal: controller.signal,
+    clear() {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+function mapOutputs(skill: Skill, paths: OutputPaths, body: unknown): SkillOutputs {
+  const { produces } = skill.definition;
+  const outputs: SkillOutputs = {};
+  for (const [key, segments] of paths) {
+    const value = readResponsePath(body, segments);
     if (value !== undefined) outputs[key] = value;
   }
   const missing = produces.filter((key) => outputs[key] === undefined);

@@ -94,7 +94,8 @@ export interface CredentialAuditEntry {
 }
 
 export interface CredentialAuditRepository {
-  append(entry: CredentialAuditEntry): Promise<void>;
+  /** Appends entries in one transaction. */
+  append(entries: readonly CredentialAuditEntry[]): Promise<void>;
   list(filter: { owner?: string; credential?: string; limit: number }): Promise<Array<CredentialAuditEntry & { id: number }>>;
 }
 

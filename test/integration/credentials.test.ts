@@ -73,6 +73,7 @@ describe('credentials API', () => {
     test('then alice can rotate the token with PUT (only the new secret sent) and the audit records who did what', async () => {
       const res = await request(fx.app).put('/credentials/github').set(auth(alice)).send({ data: { token: ALICE_NEW_TOKEN } }).expect(200);
       assert.equal(res.body.description, 'GitHub PAT', 'unchanged fields are kept');
+      await fx.services.credentials.flushAudit();
       const audit = await fx.store.audit.list({ owner: 'alice', credential: 'github', limit: 10 });
       assert.deepEqual(audit.map((a) => `${a.actor}:${a.action}:${a.via}:${a.ok}`), [
         'alice:update:PUT /credentials/:name:true',

@@ -77,6 +77,7 @@ describe('CredentialService with a real SQLite store', () => {
     assert.ok(record);
     await store.credentials.insert({ ...record, owner: 'mallory' });
     await assert.rejects(service.resolve('mallory', 'swap', CLI), (e: unknown) => e instanceof AppError && /cannot be decrypted: authentication failed/.test(e.detail));
+    await service.flushAudit();
     const audit = await store.audit.list({ owner: 'mallory', limit: 5 });
     assert.equal(audit[0]?.ok, false, 'the failed use is audited');
   });

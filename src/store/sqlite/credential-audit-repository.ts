@@ -24,9 +24,12 @@ export function sqliteCredentialAuditRepository(db: Database.Database): Credenti
      WHERE (@owner IS NULL OR owner = @owner) AND (@credential IS NULL OR credential = @credential)
      ORDER BY id DESC LIMIT @limit`,
   );
+  const appendAll = db.transaction((entries: readonly CredentialAuditEntry[]) => {
+    for (const entry of entries) append.run({ ...entry, ok: entry.ok ? 1 : 0 });
+  });
   return {
-    async append(entry) {
-      append.run({ ...entry, ok: entry.ok ? 1 : 0 });
+    async append(entries) {
+      appendAll(entries);
     },
     async list({ owner, credential, limit }) {
       return list
