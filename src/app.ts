@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from './errors/error-handler';
 import { healthRoutes } from './health/health-routes';
 import { drainMiddleware, type Lifecycle } from './http/lifecycle';
 import { openApiRoutes } from './http/openapi';
+import { runRoutes } from './runs/run-routes';
 import type { Services } from './services';
 import { demoRoutes } from './skills/demo-routes';
 import { skillRoutes } from './skills/skill-routes';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(skillRoutes(services.skills));
   app.use(credentialRoutes(services.credentials));
+  app.use(runRoutes(services.runs));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger, deps.onCatastrophic ?? (() => undefined)));

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     store,
     vault,
     registry,
+    logger,
     onBackgroundError: (error, what) => logger.error({ err: error, what }, 'background write failed'),
   });
 
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     logger,
     drainMs: config.shutdown.drainMs,
     timeoutMs: config.shutdown.timeoutMs,
+    onSignal: () => services.runWorker.beginDrain(),
     closeResources: async () => {
       await services.close();
       await store.close();
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
     void shutdown?.('unhandled rejection', 1);
   });
 
+  services.runWorker.start();
   logger.info({ port: config.port, startup_ms: Math.round(performance.now()) }, 'instance ready');
   process.send?.('ready');
 }

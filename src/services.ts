@@ -2,6 +2,10 @@ import { ApiKeyService } from './auth/api-keys';
 import type { Config } from './config/config';
 import { CredentialService } from './credentials/credential-service';
 import type { CredentialVault } from './credentials/credential-vault';
+import type { Logger } from './logging/logger';
+import { CallbackSender } from './runs/callback-sender';
+import { RunService } from './runs/run-service';
+import { RunWorker } from './runs/run-worker';
 import { OutboundPolicy } from './skills/outbound-policy';
 import { RestExecutor } from './skills/rest-executor';
 import type { SkillRegistry } from './skills/skill-registry';
@@ -12,6 +16,9 @@ export interface Services {
   readonly apiKeys: ApiKeyService;
   readonly credentials: CredentialService;
   readonly skills: SkillService;
+  readonly runs: RunService;
+  /** Executes runs on this instance; started by the process once it is ready. */
+  readonly runWorker: RunWorker;
   /** Closes pooled connections (upstream keep-alive sockets). */
   close(): Promise<void>;
 }
@@ -21,6 +28,7 @@ export interface ServiceDeps {
   readonly store: Store;
   readonly vault: CredentialVault;
   readonly registry: SkillRegistry;
+  readonly logger: Logger;
   readonly metrics?: SkillMetrics;
   /** Where failures of background writes (the audit batch) are reported. */
   readonly onBackgroundError?: (error: unknown, what: string) => void;
@@ -33,25 +41,32 @@ export function selfAddress(config: Pick<Config, 'host' | 'port'>): { address: s
 }
 
 /** Wires the use cases once per process; everything is injected, nothing is a module singleton. */
-export function createServices({ config, store, vault, registry, metrics, onBackgroundError }: ServiceDeps): Services {
+export function createServices({ config, store, vault, registry, logger, metrics, onBackgroundError }: ServiceDeps): Services {
   const apiKeys = new ApiKeyService(store);
   const credentials = new CredentialService(store, vault, String(config.instance), (error, lost) =>
     onBackgroundError?.(error, `credential audit write (${lost} entries)`),
   );
   const self = selfAddress(config);
-  const rest = new RestExecutor({
-    credentials,
-    policy: new OutboundPolicy(config.outboundAllow, { address: self.address, port: config.port }),
-    serviceUrl: self.url,
-  });
+  const policy = new OutboundPolicy(config.outboundAllow, { address: self.address, port: config.port });
+  const rest = new RestExecutor({ credentials, policy, serviceUrl: self.url });
   const skills = new SkillService(registry, [rest], config.instance, metrics);
+  const { signingSecret } = config.callbacks;
+  const callbacks = signingSecret
+    ? new CallbackSender({ store, secret: signingSecret, policy, maxAttempts: config.callbacks.maxAttempts, backoffMs: config.callbacks.backoffMs, logger })
+    : undefined;
+  const runWorker = new RunWorker({ store, skills, limits: config.runs, instance: config.instance, logger, ...(callbacks && { callbacks }) });
+  const runs = new RunService(store, skills, config.runs, callbacks !== undefined, () => runWorker.kick());
   return {
     apiKeys,
     credentials,
     skills,
+    runs,
+    runWorker,
     async close() {
+      await runWorker.stop();
       await credentials.flushAudit();
       await rest.close();
+      await callbacks?.close();
     },
   };
 }

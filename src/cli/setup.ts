@@ -31,6 +31,7 @@ export interface SetupOptions {
  */
 export async function runSetup({ appRoot, processEnv = process.env, say }: SetupOptions): Promise<SetupResult> {
   const wroteEnvFile = ensureMasterKey(appRoot, processEnv, say);
+  ensureEnvSecret(appRoot, processEnv, 'CALLBACK_SIGNING_SECRET', say);
   const environment = loadEnvironment(appRoot, processEnv);
   const config = loadConfig(environment.values, appRoot, environment.envFile);
 
@@ -84,6 +85,15 @@ async function ensureDemoCredential(store: Store, vault: CredentialVault, config
   );
   await credentials.flushAudit();
   return true;
+}
+
+/** Appends `NAME=<random>` to .env unless the environment or .env already set it. */
+function ensureEnvSecret(appRoot: string, processEnv: Environment, name: string, say: (line: string) => void): void {
+  if (processEnv[name]?.trim() || loadEnvironment(appRoot, {}).values[name]?.trim()) return;
+  const file = envFilePath(appRoot);
+  const content = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  fs.appendFileSync(file, `${content.endsWith('\n') || content === '' ? '' : '\n'}${name}=${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  say(`added a new ${name} to ${file}`);
 }
 
 export function generateMasterKey(): string {

@@ -26,6 +26,19 @@ export interface Config {
   readonly outboundAllow: readonly string[];
   readonly log: { readonly level: LogLevel; readonly format: LogFormat };
   readonly shutdown: { readonly drainMs: number; readonly timeoutMs: number };
+  readonly runs: {
+    /** Runs one instance executes at once; more wait in `queued`. */
+    readonly maxConcurrent: number;
+    readonly maxSteps: number;
+    readonly maxDataBytes: number;
+    /** How long a run stays owned by an instance without a heartbeat. */
+    readonly leaseMs: number;
+    /** Heartbeat, cancel check and queue poll interval. */
+    readonly pollMs: number;
+    /** On shutdown, how long running runs may continue before they are handed back. */
+    readonly drainMs: number;
+  };
+  readonly callbacks: { readonly signingSecret: string | undefined; readonly maxAttempts: number; readonly backoffMs: number };
 }
 
 export interface ConfigProblem {
@@ -111,6 +124,18 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['text', 'json'], { message: 'must be text or json' }).default('text'),
   SHUTDOWN_DRAIN_MS: integerText(0, 60_000, '(milliseconds)').default(1500),
   SHUTDOWN_TIMEOUT_MS: integerText(1000, 120_000, '(milliseconds; keep it below PM2 kill_timeout)').default(10_000),
+  RUNS_MAX_CONCURRENT: integerText(1, 1000, '(runs per instance)').default(8),
+  RUNS_MAX_STEPS: integerText(1, 1000, '(steps per run)').default(50),
+  RUNS_MAX_DATA_BYTES: integerText(1024, 16 * 1024 * 1024, '(bytes of data_store JSON)').default(256 * 1024),
+  RUNS_LEASE_MS: integerText(1000, 600_000, '(milliseconds)').default(5000),
+  RUNS_POLL_MS: integerText(50, 10_000, '(milliseconds; keep it well below RUNS_LEASE_MS)').default(250),
+  RUNS_DRAIN_MS: integerText(0, 110_000, '(milliseconds; keep it below SHUTDOWN_TIMEOUT_MS)').default(5000),
+  CALLBACK_SIGNING_SECRET: z
+    .string()
+    .min(32, { message: 'must be at least 32 characters; `npm run setup` writes one, or use `openssl rand -base64 32`' })
+    .optional(),
+  CALLBACK_MAX_ATTEMPTS: integerText(1, 20, '(deliveries of one callback)').default(6),
+  CALLBACK_BACKOFF_MS: integerText(10, 600_000, '(milliseconds before the first retry; doubles each time)').default(1000),
 });
 
 /** Keys whose empty value means "unset" rather than "empty text". */
@@ -153,5 +178,14 @@ export function loadConfig(env: Environment, appRoot: string, envFile: string | 
     outboundAllow: v.OUTBOUND_ALLOW,
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
     shutdown: { drainMs: v.SHUTDOWN_DRAIN_MS, timeoutMs: v.SHUTDOWN_TIMEOUT_MS },
+    runs: {
+      maxConcurrent: v.RUNS_MAX_CONCURRENT,
+      maxSteps: v.RUNS_MAX_STEPS,
+      maxDataBytes: v.RUNS_MAX_DATA_BYTES,
+      leaseMs: v.RUNS_LEASE_MS,
+      pollMs: v.RUNS_POLL_MS,
+      drainMs: v.RUNS_DRAIN_MS,
+    },
+    callbacks: { signingSecret: v.CALLBACK_SIGNING_SECRET, maxAttempts: v.CALLBACK_MAX_ATTEMPTS, backoffMs: v.CALLBACK_BACKOFF_MS },
   };
 }

@@ -11,6 +11,8 @@ export interface ShutdownOptions {
   readonly drainMs: number;
   /** Hard deadline for the whole shutdown; below PM2's kill_timeout. */
   readonly timeoutMs: number;
+  /** Called at once on the first signal (e.g. stop claiming background work). */
+  readonly onSignal?: () => void;
   /** Closes what the process opened after the server (store, run workers…). */
   readonly closeResources: () => Promise<void>;
 }
@@ -29,6 +31,7 @@ export function installGracefulShutdown(options: ShutdownOptions): Shutdown {
     if (started) return;
     started = true;
     lifecycle.draining = true;
+    options.onSignal?.();
     logger.info({ reason, drain_ms: options.drainMs }, 'shutting down');
     const deadline = setTimeout(() => {
       logger.error({ timeout_ms: options.timeoutMs }, 'shutdown deadline passed, exiting');

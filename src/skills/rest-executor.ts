@@ -51,6 +51,10 @@ export class RestExecutor implements SkillExecutor {
     this.#dispatcher = options.dispatcher ?? new Agent({ connect: { lookup: options.policy.lookup }, keepAliveTimeout: 10_000, connections: 128 });
   }
 
+  safeToRepeat(skill: Skill): boolean {
+    return IDEMPOTENT.has(skill.definition.rest.method);
+  }
+
   async close(): Promise<void> {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }

@@ -19,6 +19,8 @@ export interface ExecutionContext {
 export interface SkillExecutor {
   readonly kind: string;
   execute(skill: Skill, inputs: SkillInputs, context: ExecutionContext): Promise<SkillOutputs>;
+  /** True when an interrupted execution may simply be run again. */
+  safeToRepeat(skill: Skill): boolean;
 }
 
 /** A skill that ran and failed; carries the upstream status when there is one. */

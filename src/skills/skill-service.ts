@@ -44,10 +44,20 @@ export class SkillService {
     return { ...describeSkill(skill), documentation: skill.documentation };
   }
 
+  find(name: string): Skill | undefined {
+    return this.registry.get(name);
+  }
+
   require(name: string): Skill {
     const skill = this.registry.get(name);
     if (!skill) throw AppError.notFound(`skill "${name}" not found`);
     return skill;
+  }
+
+  /** Whether running the skill again after an interruption is harmless (idempotent HTTP method). */
+  safeToRepeat(name: string): boolean {
+    const skill = this.require(name);
+    return this.#executors.get(skill.definition.executor)?.safeToRepeat(skill) ?? false;
   }
 
   /** Inputs missing from `requires`, so callers can answer 400 naming them. */

@@ -50,7 +50,7 @@ export async function createAppFixture(env: Record<string, string> = {}, options
   await vault.verifyMasterKey(store.meta);
   const lifecycle = createLifecycle();
   const registry = options.skills ? SkillRegistry.fromSkills(options.skills) : SkillRegistry.load(config.skillsDir);
-  const services = createServices({ config, store, vault, registry });
+  const services = createServices({ config, store, vault, registry, logger });
   const app = createApp({ config, version: '0.0.0-test', store, services, logger, lifecycle });
   const apiKeys = services.apiKeys;
   return {

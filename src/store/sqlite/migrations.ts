@@ -67,4 +67,48 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX credential_audit_owner ON credential_audit (owner, credential, id);
     `,
   },
+  {
+    version: 3,
+    name: 'runs and run steps',
+    sql: `
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        steps TEXT NOT NULL,
+        data_store TEXT NOT NULL,
+        next_step INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        callback_url TEXT,
+        callback_status TEXT,
+        callback_attempts INTEGER NOT NULL DEFAULT 0,
+        callback_next_at INTEGER,
+        lease_owner TEXT,
+        lease_expires_at INTEGER,
+        takeovers INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        completed_at TEXT,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX runs_owner ON runs (owner, created_at);
+      CREATE INDEX runs_claim ON runs (status, lease_expires_at);
+      CREATE INDEX runs_callback ON runs (callback_status, callback_next_at);
+      CREATE TABLE run_steps (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        skill TEXT NOT NULL,
+        status TEXT NOT NULL,
+        safe_to_repeat INTEGER NOT NULL DEFAULT 1,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        instance TEXT,
+        error TEXT,
+        outputs TEXT,
+        started_at TEXT,
+        completed_at TEXT,
+        PRIMARY KEY (run_id, idx)
+      );
+    `,
+  },
 ];

@@ -5,6 +5,7 @@ import { StoreOpenError, type MetaRepository, type Store } from '../store';
 import { sqliteApiKeyRepository } from './api-key-repository';
 import { sqliteCredentialAuditRepository } from './credential-audit-repository';
 import { sqliteCredentialRepository } from './credential-repository';
+import { sqliteRunRepository } from './run-repository';
 import { MIGRATIONS, type Migration } from './migrations';
 
 type Db = Database.Database;
@@ -24,6 +25,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     apiKeys: sqliteApiKeyRepository(db),
     credentials: sqliteCredentialRepository(db),
     audit: sqliteCredentialAuditRepository(db),
+    runs: sqliteRunRepository(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },
