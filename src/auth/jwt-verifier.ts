@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { userContext, type UserContext } from './user-context';
 
 export interface JwtOptions {
@@ -16,13 +16,22 @@ const USER_ID = /^[A-Za-z0-9._@|:-]{1,128}$/;
  * Returns undefined for every invalid token (bad signature, expired, no usable sub).
  */
 export function createJwtVerifier(options: JwtOptions): JwtVerifier | undefined {
+  // jose is loaded on the first JWT, not at start: most installations use API keys only.
+  const jose = once(() => import('jose'));
   if (options.secret) {
     const secret = new TextEncoder().encode(options.secret);
-    return (token) => verify(() => jwtVerify(token, secret, { algorithms: ['HS256'] }));
+    return async (token) => {
+      const { jwtVerify } = await jose();
+      return verify(() => jwtVerify(token, secret, { algorithms: ['HS256'] }));
+    };
   }
   if (options.jwksUrl) {
-    const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
-    return (token) => verify(() => jwtVerify(token, jwks));
+    const jwksUrl = new URL(options.jwksUrl);
+    const jwks = once(async () => (await jose()).createRemoteJWKSet(jwksUrl));
+    return async (token) => {
+      const [{ jwtVerify }, keys] = await Promise.all([jose(), jwks()]);
+      return verify(() => jwtVerify(token, keys));
+    };
   }
   return undefined;
 }
@@ -36,4 +45,9 @@ async function verify(run: () => Promise<{ payload: JWTPayload }>): Promise<User
   } catch {
     return undefined;
   }
+}
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= load());
 }

@@ -1,5 +1,4 @@
-import { Router } from 'express';
-import swaggerUi from 'swagger-ui-express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { createCredentialSchema, updateCredentialSchema } from '../credentials/credential-types';
 import { executeSkillSchema } from '../skills/skill-service';
@@ -63,6 +62,15 @@ export function openApiRoutes(version: string): Router {
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  router.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
+  // Swagger UI costs ~90 ms to load: only when someone opens /docs, not at every instance start.
+  let docs: Router | undefined;
+  router.use('/docs', (req, res, next) => {
+    docs ??= Router().use((require('swagger-ui-express') as typeof import('swagger-ui-express')).serve, lazySetup(document));
+    docs(req, res, next);
+  });
   return router;
+}
+
+function lazySetup(document: object): RequestHandler {
+  return (require('swagger-ui-express') as typeof import('swagger-ui-express')).setup(document);
 }
