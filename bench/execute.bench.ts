@@ -8,12 +8,10 @@ import { freePort } from '../test/helpers/ports';
 import { compare, measure, summarise } from './lib/measure';
 import { REPO_ROOT, startNode } from './lib/processes';
 import { provisionService } from './lib/service';
+import { benchSettings, type BenchReport } from './lib/settings';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
-
-async function main(): Promise<void> {
+export async function run(): Promise<BenchReport> {
+  const { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS } = benchSettings();
   const [upstreamPort, servicePort, barePort] = [await freePort(), await freePort(), await freePort()];
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
   const upstream = await startNode(path.join(REPO_ROOT, 'bench/lib/upstream-server.js'), { PORT: String(upstreamPort) }, `${upstreamUrl}/repos/octo/hello`);
@@ -37,17 +35,16 @@ async function main(): Promise<void> {
           durationSeconds: SECONDS,
         }),
     );
-    console.log(`\n## execute (${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections)\n`);
-    console.log(`| | median of ${ROUNDS} |\n|---|---|`);
-    console.log(`| bare Express + undici upstream call | ${summarise(result.baseline)} |`);
-    console.log(`| POST /skills/BenchRepoInfo/execute | ${summarise(result.candidate)} |`);
-    console.log(`| **ratio (service / bare)** | **${result.ratio.toFixed(2)}×** (target ≥ 0.70×) |`);
+    return {
+      title: `(b) skill execution (${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections, 1 process each, shared upstream process)`,
+      rows: [
+        ['bare Express 5 handler, same upstream call with a fixed header', summarise(result.baseline)],
+        ['`POST /skills/BenchRepoInfo/execute` (API key, credential decrypt + audit, templating, mapping)', summarise(result.candidate)],
+        ['**ratio execute ÷ bare**', `**${result.ratio.toFixed(2)}×** (target ≥ 0.70×)`],
+      ],
+    };
   } finally {
     await Promise.all([service.stop(), bare.stop(), upstream.stop()]);
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
