@@ -32,6 +32,9 @@ describe('When skills run on a 2-instance cluster with per-user credentials', ()
       path.join(skillDir, 'skill.md'),
       ['---', 'name: WhoAmI', 'produces: [seen]', 'executor: rest', 'rest:', `  url: ${upstream.url}/whoami`, '  credential_ref: api', '---', ''].join('\n'),
     );
+    // An invalid skill file must be reported and skipped, never take an instance down.
+    fs.mkdirSync(path.join(app.root, 'skills', 'Broken'), { recursive: true });
+    fs.writeFileSync(path.join(app.root, 'skills', 'Broken', 'skill.md'), '---\nname: Broken\nexecutor: soap\n---\n');
     app.setup();
     for (const who of ['alice', 'bob'] as const) {
       const created = app.sopctl(['keys', 'create', '--user', who]);
@@ -110,9 +113,11 @@ describe('When skills run on a 2-instance cluster with per-user credentials', ()
     assert.deepEqual([...new Set(uses.map((e) => e.instance))].sort(), ['0', '1']);
   });
 
-  test('then no secret value or API key appears in pm2 logs', () => {
+  test('then no secret value or API key appears in pm2 logs, and the invalid skill was reported by each instance', () => {
     const logs = app.logs(5000);
     assert.match(logs, /instance ready/, 'the logs were read');
+    const reports = logs.match(/invalid skill skipped\s+instance=\d+ pid=\d+ file=Broken\/skill\.md reason="invalid skill definition: executor: must be \\"rest\\"/g) ?? [];
+    assert.equal(reports.length, 2, logs.slice(0, 3000));
     for (const secret of [...Object.values(TOKENS), keys.alice, keys.bob, MASTER_KEY]) assert.ok(!logs.includes(secret), 'a secret leaked into pm2 logs');
   });
 });
