@@ -32,4 +32,19 @@ describe('bad input that used to get a 5xx or a non-problem answer', () => {
     assert.equal(res.status, 400, 'depth 65 counting the outer object');
     await request(fx.app).get('/health').set('Content-Type', 'application/json').send(deep(64)).expect(200);
   });
+
+  test('When /docs is opened, then the page and the files it loads are served, and nothing else below /docs', async () => {
+    await request(fx.app).get('/docs/').expect(200).expect('content-type', /html/);
+    await request(fx.app).get('/docs').expect(301).expect('location', '/docs/');
+    for (const file of ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'swagger-ui-init.js', 'favicon-32x32.png']) {
+      await request(fx.app).get(`/docs/${file}`).expect(200);
+    }
+    const auth = { Authorization: `Bearer ${key}` };
+    for (const path of ['/docs/package.json', '/docs/..%2F..%2Fpackage.json', '/docs/nope.js', '/docs/index.html', '/docs/sub/']) {
+      const res = await request(fx.app).get(path).set(auth).expect(404);
+      assert.match(res.headers['content-type'] ?? '', /application\/problem\+json/, path);
+    }
+    await request(fx.app).post('/docs/').set(auth).expect(404).expect('content-type', /problem\+json/);
+    await request(fx.app).post('/docs/').expect(401).expect('content-type', /problem\+json/);
+  });
 });
