@@ -7,6 +7,7 @@ import { credentialRoutes } from './credentials/credential-routes';
 import type { AppError } from './errors/app-error';
 import { errorHandler, notFoundHandler } from './errors/error-handler';
 import { healthRoutes } from './health/health-routes';
+import { jsonDepthLimit } from './http/json-depth';
 import { drainMiddleware, type Lifecycle } from './http/lifecycle';
 import { openApiRoutes } from './http/openapi';
 import { runRoutes } from './runs/run-routes';
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(drainMiddleware(lifecycle));
   app.use(express.json({ limit: '256kb', strict: true }));
+  app.use(jsonDepthLimit());
 
   // Public: probes, API description, and the demo upstream (it checks its own bearer token).
   app.use(healthRoutes({ instance: config.instance, store, lifecycle }));

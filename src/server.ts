@@ -16,6 +16,7 @@ import { findAppRoot, readAppVersion } from './config/app-root';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { loadEnvironment } from './config/environment';
 import { CredentialVault, MasterKeyMismatchError } from './credentials/credential-vault';
+import { refuseConnect } from './http/connect';
 import { createLifecycle } from './http/lifecycle';
 import { createLogger } from './logging/logger';
 import { exitWithFatal } from './process/fatal';
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
 function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(config.port, config.host);
+    server.on('connect', refuseConnect);
     server.once('listening', () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') reject(new ListenError(`PORT ${config.port} on HOST ${config.host} is already in use: stop the other process or set PORT to a free port`));

@@ -11,6 +11,17 @@ const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 's
 const userParam = { name: 'user', in: 'query', required: false, description: 'admins only: act for this user', schema: { type: 'string' } };
 const errors = { 400: problem, 401: problem, 403: problem, 404: problem };
 
+/** What the Swagger UI page at /docs/ loads (paths relative to /docs); `/` is the page itself. */
+const DOCS_FILES: ReadonlySet<string> = new Set([
+  '/',
+  '/swagger-ui.css',
+  '/swagger-ui-bundle.js',
+  '/swagger-ui-standalone-preset.js',
+  '/swagger-ui-init.js',
+  '/favicon-32x32.png',
+  '/favicon-16x16.png',
+]);
+
 /** OpenAPI 3.1, built from the same zod schemas that validate the requests. */
 export function openApiDocument(version: string) {
   return {
@@ -63,8 +74,15 @@ export function openApiRoutes(version: string): Router {
     res.json(document);
   });
   // Swagger UI costs ~90 ms to load: only when someone opens /docs, not at every instance start.
+  // swagger-ui-express answers every method and every path below its mount with the page (and
+  // /…/package.json with a text/plain 404): only GET/HEAD of the page and the files it loads get
+  // there, anything else falls through to the API's problem+json 404.
   let docs: Router | undefined;
   router.use('/docs', (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !DOCS_FILES.has(req.path)) {
+      next();
+      return;
+    }
     docs ??= Router().use((require('swagger-ui-express') as typeof import('swagger-ui-express')).serve, lazySetup(document));
     docs(req, res, next);
   });

@@ -8,6 +8,7 @@ import type { RestOptions, Skill } from './skill-definition';
 import { SkillCancelledError, SkillFailedError, type ExecutionContext, type SkillExecutor, type SkillInputs, type SkillOutputs } from './skill-executor';
 import { renderHeader, renderUrl, renderValue, type TemplateContext } from './template';
 import { AppError } from '../errors/app-error';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../http/json-depth';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -200,11 +201,18 @@ async function readBody(skill: string, response: Dispatcher.ResponseData, limit:
   if (text.length === 0) return null;
   const type = String(response.headers['content-type'] ?? '');
   if (type.includes('json') || /^\s*[[{]/.test(text)) {
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      parsed = JSON.parse(text) as unknown;
     } catch {
       if (type.includes('json')) throw new SkillFailedError(502, skill, 'upstream sent invalid JSON', { code: 'upstream-invalid-json' });
+      return text;
     }
+    // Same limit as request bodies: deeper documents would overflow JSON.stringify later.
+    if (exceedsJsonDepth(parsed, MAX_JSON_DEPTH)) {
+      throw new SkillFailedError(502, skill, `upstream JSON is nested more than ${MAX_JSON_DEPTH} levels deep`, { code: 'upstream-json-too-deep' });
+    }
+    return parsed;
   }
   return text;
 }

@@ -22,6 +22,10 @@ describe('skills over HTTP against real upstreams on 127.0.0.1', () => {
         return res.end(JSON.stringify({ blob: 'x'.repeat(64 * 1024) }));
       }
       if (url.pathname === '/partial') return sendJson(res, 200, { name: 'only' });
+      if (url.pathname === '/deep') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+      }
       sendJson(res, 200, {
         echo: { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: req.body ? JSON.parse(req.body) : null },
         stats: { stars: 42, tags: ['a', 'b'] },
@@ -57,6 +61,7 @@ describe('skills over HTTP against real upstreams on 127.0.0.1', () => {
           skill({ name: 'GetFail', produces: ['x'], rest: { url: `${base}/fail`, retries: 2 } }),
           skill({ name: 'PostFail', produces: ['x'], rest: { method: 'POST', url: `${base}/fail`, retries: 2, body: {} } }),
           skill({ name: 'Big', produces: ['blob'], rest: { url: `${base}/big`, max_response_bytes: 1024 } }),
+          skill({ name: 'Deep', optional_produces: ['whole'], rest: { url: `${base}/deep`, response: { whole: '$' } } }),
           skill({ name: 'Slow', produces: ['x'], rest: { url: `${slow.url}/slow`, timeout: 0.3 } }),
           skill({ name: 'Refused', produces: ['x'], rest: { url: 'http://127.0.0.1:1/nothing-listens', retries: 1 } }),
         ],
@@ -171,6 +176,8 @@ describe('skills over HTTP against real upstreams on 127.0.0.1', () => {
     assert.match(refused.body.detail, /upstream connection failed \(ECONNREFUSED\)/);
     const big = await request(fx.app).post('/skills/Big/execute').set(auth(alice)).send({ inputs: {} }).expect(502);
     assert.match(big.body.detail, /larger than max_response_bytes \(1024\)/);
+    const deep = await request(fx.app).post('/skills/Deep/execute').set(auth(alice)).send({ inputs: {} }).expect(502);
+    assert.match(deep.body.detail, /nested more than 64 levels/);
   });
 
   test('When a skill needs no credential, then it runs without one', async () => {
