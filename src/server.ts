@@ -11,11 +11,13 @@ import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createApp } from './app';
 import { AuthContext } from './auth/auth-context';
-import { findAppRoot } from './config/app-root';
+import { findAppRoot, readAppVersion } from './config/app-root';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { loadEnvironment } from './config/environment';
 import { createLifecycle } from './http/lifecycle';
 import { createLogger } from './logging/logger';
+import { createStatusCollector } from './ops/instance-status';
+import { answerStatusRequests } from './ops/ipc-status';
 import { exitWithFatal } from './process/fatal';
 import { installGracefulShutdown } from './process/graceful-shutdown';
 import { openStore } from './store/open-store';
@@ -31,6 +33,9 @@ async function main(): Promise<void> {
   logger.info({ roles: user.roles.join(','), source: user.source }, `AuthContext initialized for user: ${user.userId}`);
 
   const store = await openStore(config);
+  // `npm run diagnose` asks every instance over PM2's IPC. No skills are loaded in this version.
+  const instanceStatus = createStatusCollector({ store, instance: config.instance, skillCount: () => 0, version: readAppVersion(appRoot) });
+  answerStatusRequests(instanceStatus, (error) => logger.warn({ err: error }, 'could not answer a status request'));
   const lifecycle = createLifecycle();
   let shutdown: ((reason: string, exitCode?: number) => Promise<void>) | undefined;
   const app = createApp({
