@@ -18,6 +18,8 @@ import { createLifecycle } from './http/lifecycle';
 import { createLogger } from './logging/logger';
 import { createStatusCollector } from './ops/instance-status';
 import { answerStatusRequests } from './ops/ipc-status';
+import { createServiceMetrics } from './ops/metrics';
+import { attachPm2Io } from './ops/pm2-io';
 import { exitWithFatal } from './process/fatal';
 import { installGracefulShutdown } from './process/graceful-shutdown';
 import { openStore } from './store/open-store';
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
   logger.info({ roles: user.roles.join(','), source: user.source }, `AuthContext initialized for user: ${user.userId}`);
 
   const store = await openStore(config);
+  const metrics = createServiceMetrics();
   // `npm run diagnose` asks every instance over PM2's IPC. No skills are loaded in this version.
   const instanceStatus = createStatusCollector({ store, instance: config.instance, skillCount: () => 0, version: readAppVersion(appRoot) });
   answerStatusRequests(instanceStatus, (error) => logger.warn({ err: error }, 'could not answer a status request'));
@@ -66,6 +69,10 @@ async function main(): Promise<void> {
 
   logger.info({ port: config.port, startup_ms: Math.round(performance.now()) }, 'instance ready');
   process.send?.('ready');
+  // After 'ready' so that its load time is not part of startup; only PM2 reads what it reports.
+  if (config.pm2Id !== null) {
+    setImmediate(() => attachPm2Io({ instance: config.instance, metrics, onError: (error) => logger.warn({ err: error }, '@pm2/io not attached') }));
+  }
 }
 
 function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
