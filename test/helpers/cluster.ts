@@ -121,6 +121,11 @@ export class AppCopy {
     });
   }
 
+  /** `sopctl diagnose` against this copy's PM2 daemon (its PM2_HOME), as a user would run it. */
+  diagnose(args: string[] = []): SpawnSyncReturns<string> {
+    return this.sopctl(['diagnose', ...args]);
+  }
+
   setup(): void {
     const result = this.sopctl(['setup']);
     if (result.status !== 0) throw new Error(`setup failed: ${result.stderr}`);
