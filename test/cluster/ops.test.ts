@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AppCopy, APP_NAME, REPO_ROOT } from '../helpers/cluster';
@@ -156,5 +158,64 @@ describe('When a 2-instance cluster runs under PM2', () => {
     await app.waitFor('the clean shutdown line', () =>
       new RegExp(`shutdown complete\\s+instance=${victim.instance} pid=${victim.pid} exit_code=0`).test(app.logs()) ? true : undefined,
     );
+  });
+});
+
+describe('When deploy/start-production.sh runs in a fresh copy (SKIP_INSTALL=1, node_modules provided)', () => {
+  let app: AppCopy;
+  let fakeBin: string;
+  before(async () => {
+    app = await AppCopy.create({ withSources: true });
+    fs.rmSync(path.join(app.root, 'dist'), { recursive: true, force: true });
+    // node_modules is a symlink to the repository's: an `npm ci` here would wipe it. A guard npm
+    // refuses `ci` and passes everything else to the real npm.
+    fakeBin = fs.mkdtempSync(path.join(os.tmpdir(), 'sop-guard-npm-'));
+    const realNpm = spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim();
+    fs.writeFileSync(
+      path.join(fakeBin, 'npm'),
+      `#!/bin/sh\nif [ "$1" = ci ]; then echo "guard: npm ci refused in a test copy" >&2; exit 97; fi\nexec "${realNpm}" "$@"\n`,
+      { mode: 0o755 },
+    );
+  });
+  after(async () => {
+    await app.destroy();
+    fs.rmSync(fakeBin, { recursive: true, force: true });
+  });
+
+  const runScript = (extra: Record<string, string>) =>
+    app.run('bash', [path.join(app.root, 'deploy', 'start-production.sh')], { PATH: `${fakeBin}:${process.env.PATH ?? ''}`, DIAGNOSE_WAIT_SECONDS: '60', ...extra }, 240_000);
+
+  test('then it builds, sets up, starts the cluster in production, saves it and the diagnose check passes', () => {
+    const result = runScript({ SKIP_INSTALL: '1' });
+    const output = `${result.stdout}\n${result.stderr}`;
+    assert.equal(result.status, 0, output);
+    assert.match(result.stdout, /==> Installing dependencies\nskipped/);
+    assert.ok(fs.existsSync(path.join(app.root, 'dist', 'server.js')), 'it built dist/');
+    assert.match(fs.readFileSync(path.join(app.root, '.env'), 'utf8'), /^CREDENTIAL_MASTER_KEY=\S{44}$/m);
+    assert.equal(result.stdout.split('\n').filter((l) => /\bsystem\b.*initialised$/.test(l)).length, 2, result.stdout);
+    assert.match(result.stderr, /^OK all 2 instances of sop-orchestrator are initialised/m);
+    assert.match(result.stdout, /npm run diagnose/, 'it prints how to verify');
+    assert.ok(fs.existsSync(path.join(app.pm2Home, 'dump.pm2')), 'pm2 save wrote the process list');
+
+    const processes = jlist(app);
+    assert.equal(processes.length, 2);
+    for (const proc of processes) assert.equal(proc.pm2_env.NODE_ENV, 'production');
+    assert.equal(app.diagnose().status, 0);
+  });
+
+  test('then running it again with node_modules up to date skips npm ci by itself and reloads the instances', () => {
+    const before = app.processes().map((p) => p.pid);
+    // A lock file older than node_modules/.package-lock.json: "installed and up to date".
+    const lock = path.join(app.root, 'package-lock.json');
+    fs.copyFileSync(path.join(REPO_ROOT, 'package-lock.json'), lock);
+    fs.utimesSync(lock, new Date(0), new Date(0));
+
+    const result = runScript({});
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /==> Installing dependencies\nskipped/);
+    const after = app.processes().map((p) => p.pid);
+    assert.equal(after.length, 2);
+    for (const pid of after) assert.ok(!before.includes(pid), `pid ${pid} is new: the instances were reloaded`);
+    assert.match(result.stderr, /^OK all 2 instances of sop-orchestrator are initialised/m);
   });
 });
