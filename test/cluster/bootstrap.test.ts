@@ -93,6 +93,11 @@ describe('When a 2-instance PM2 cluster starts from ecosystem.config.js', () => 
     const [victim, survivor] = app.processes();
     assert.ok(victim && survivor);
     process.kill(victim.pid, 'SIGKILL');
+    // A connection that PM2's daemon (the cluster primary) hands to the worker at the instant it
+    // dies is lost with it, whatever the app does; so ask once PM2 has seen the death.
+    await app.waitFor('PM2 to notice the dead worker', () =>
+      app.processes().some((p) => p.pmId === victim.pmId && (p.pid !== victim.pid || p.status !== 'online')) ? true : undefined,
+    );
     const answered = await getJson(`${app.baseUrl}/health/ready`);
     assert.equal(answered.status, 200, 'the other instance keeps answering');
     const replacement = await app.waitFor('a restarted instance', () =>
