@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   logger.info({ roles: user.roles.join(','), source: user.source }, `AuthContext initialized for user: ${user.userId}`);
 
   const store = await openStore(config);
+  // Counted by features as they are added; PM2 shows them through @pm2/io (below).
   const metrics = createServiceMetrics();
   // `npm run diagnose` asks every instance over PM2's IPC. No skills are loaded in this version.
   const instanceStatus = createStatusCollector({ store, instance: config.instance, skillCount: () => 0, version: readAppVersion(appRoot) });

@@ -92,6 +92,8 @@ export async function diagnose(pm2: Pm2Connection, options: DiagnoseOptions): Pr
 function judge(p: Pm2ProcessInfo, reply: StatusReplyData | undefined, sendError: string | undefined, timeoutMs: number): InstanceDiagnosis {
   const base = { pmId: p.pmId, instance: p.instance, pid: p.pid, pm2Status: p.status };
   const fail = (problem: string, status: InstanceStatus | null = null): InstanceDiagnosis => ({ ...base, status, ok: false, problem });
+  if (p.status === 'launching') return fail('still starting (PM2 status: launching): it has not reported ready yet');
+  if (p.status === 'errored' || p.status === 'waiting restart') return fail(`not running (PM2 status: ${p.status}): its FATAL line is in pm2 logs`);
   if (p.status !== 'online') return fail(`not running (PM2 status: ${p.status})`);
   if (sendError !== undefined) return fail(`could not be asked: ${sendError}`);
   if (reply === undefined) return fail(`no answer within ${timeoutMs} ms (stuck, or not yet past startup)`);

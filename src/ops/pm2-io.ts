@@ -3,12 +3,13 @@
  * metrics for `pm2 show` / `pm2 monit`.
  *
  * Attached only under PM2 and only after the instance has sent 'ready' (see src/server.ts):
- * loading @pm2/io costs 40-80 ms, which would otherwise be added to every instance's startup and
- * to every reload. Under PM2 7 the worker already runs PM2's own copy of the agent (started by
- * ProcessContainer before our code) and `require('@pm2/io')` returns that same object (it is kept
- * on `global[Symbol.for('@pm2/io')]`), so attaching starts no second agent, adds no signal
- * handler and no log line. Only `action` and `metric` are used: `io.onExit` would install
- * SIGINT/SIGTERM handlers that call process.exit() and cut the graceful shutdown short.
+ * loading @pm2/io takes 30-60 ms inside a PM2 worker (measured), which would otherwise be added to
+ * every instance's startup and to every reload. Under PM2 7 the worker already runs PM2's own copy
+ * of the agent (started by its ProcessContainer before our code, unless the app sets `pmx: false`)
+ * and `require('@pm2/io')` returns that object (kept on `global[Symbol.for('@pm2/io')]`), so
+ * attaching starts no second agent and logs nothing. Only `action` and `metric` are used:
+ * `io.onExit` would install SIGINT/SIGTERM handlers that call process.exit() and cut the graceful
+ * shutdown short.
  */
 import { AuthContext, type AuthStatus } from '../auth/auth-context';
 import { METRIC_NAMES, type MetricsSnapshot, type ServiceMetrics } from './metrics';

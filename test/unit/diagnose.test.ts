@@ -138,6 +138,23 @@ describe('diagnose', () => {
     }
   });
 
+  test('When instances are starting or crash-looping, then the reason says so and where to look', async () => {
+    const pm2 = new FakePm2()
+      .add({ pmId: 0, status: 'launching' })
+      .add({ pmId: 1, status: 'errored', pid: 0 })
+      .add({ pmId: 2, status: 'waiting restart', pid: 0 });
+    const diagnosis = await diagnose(pm2, { appName: APP, timeoutMs: 300 });
+    assert.deepEqual(
+      diagnosis.instances.map((i) => i.problem),
+      [
+        'still starting (PM2 status: launching): it has not reported ready yet',
+        'not running (PM2 status: errored): its FATAL line is in pm2 logs',
+        'not running (PM2 status: waiting restart): its FATAL line is in pm2 logs',
+      ],
+    );
+    assert.equal(pm2.sends.size, 0, 'only online instances are asked');
+  });
+
   test('When PM2 runs no process of that name, then the diagnosis fails and says how to start it', async () => {
     const pm2 = new FakePm2().add({ pmId: 0, name: 'other-app' }, readyCollector(0));
     const diagnosis = await diagnose(pm2, { appName: APP, timeoutMs: 500 });
