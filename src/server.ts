@@ -19,6 +19,10 @@ import { CredentialVault, MasterKeyMismatchError } from './credentials/credentia
 import { refuseConnect } from './http/connect';
 import { createLifecycle } from './http/lifecycle';
 import { createLogger } from './logging/logger';
+import { createStatusCollector } from './ops/instance-status';
+import { answerStatusRequests } from './ops/ipc-status';
+import { createServiceMetrics } from './ops/metrics';
+import { attachPm2Io } from './ops/pm2-io';
 import { exitWithFatal } from './process/fatal';
 import { installGracefulShutdown } from './process/graceful-shutdown';
 import { createServices } from './services';
@@ -42,15 +46,21 @@ async function main(): Promise<void> {
   const registry = SkillRegistry.load(config.skillsDir);
   for (const problem of registry.problems) logger.error({ file: problem.file, reason: problem.reason }, 'invalid skill skipped');
   logger.info({ count: registry.size, dir: config.skillsDir }, 'skills loaded');
+  // Counted by the skill service and the run worker; PM2 shows them through @pm2/io (below).
+  const metrics = createServiceMetrics();
   const services = createServices({
     config,
     store,
     vault,
     registry,
     logger,
+    metrics,
     onBackgroundError: (error, what) => logger.error({ err: error, what }, 'background write failed'),
   });
 
+  // `npm run diagnose` asks every instance over PM2's IPC.
+  const instanceStatus = createStatusCollector({ store, instance: config.instance, skillCount: () => registry.size, version: readAppVersion(appRoot) });
+  answerStatusRequests(instanceStatus, (error) => logger.warn({ err: error }, 'could not answer a status request'));
   const lifecycle = createLifecycle();
   let shutdown: ((reason: string, exitCode?: number) => Promise<void>) | undefined;
   const app = createApp({
@@ -88,6 +98,10 @@ async function main(): Promise<void> {
   services.runWorker.start();
   logger.info({ port: config.port, startup_ms: Math.round(performance.now()) }, 'instance ready');
   process.send?.('ready');
+  // After 'ready' so that its load time is not part of startup; only PM2 reads what it reports.
+  if (config.pm2Id !== null) {
+    setImmediate(() => attachPm2Io({ instance: config.instance, metrics, onError: (error) => logger.warn({ err: error }, '@pm2/io not attached') }));
+  }
 }
 
 function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {

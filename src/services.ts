@@ -3,6 +3,7 @@ import type { Config } from './config/config';
 import { CredentialService } from './credentials/credential-service';
 import type { CredentialVault } from './credentials/credential-vault';
 import type { Logger } from './logging/logger';
+import type { ServiceMetrics } from './ops/metrics';
 import { CallbackSender } from './runs/callback-sender';
 import { RunService } from './runs/run-service';
 import { RunWorker } from './runs/run-worker';
@@ -29,7 +30,8 @@ export interface ServiceDeps {
   readonly vault: CredentialVault;
   readonly registry: SkillRegistry;
   readonly logger: Logger;
-  readonly metrics?: SkillMetrics;
+  /** Counters shown by PM2 (`pm2 show`, `pm2 monit`). */
+  readonly metrics?: ServiceMetrics;
   /** Where failures of background writes (the audit batch) are reported. */
   readonly onBackgroundError?: (error: unknown, what: string) => void;
 }
@@ -49,12 +51,26 @@ export function createServices({ config, store, vault, registry, logger, metrics
   const self = selfAddress(config);
   const policy = new OutboundPolicy(config.outboundAllow, { address: self.address, port: config.port });
   const rest = new RestExecutor({ credentials, policy, serviceUrl: self.url });
-  const skills = new SkillService(registry, [rest], config.instance, metrics);
+  const skillMetrics: SkillMetrics | undefined = metrics && {
+    skillExecuted(_skill, ok) {
+      metrics.skillExecutions.inc();
+      if (!ok) metrics.skillFailures.inc();
+    },
+  };
+  const skills = new SkillService(registry, [rest], config.instance, skillMetrics);
   const { signingSecret } = config.callbacks;
   const callbacks = signingSecret
     ? new CallbackSender({ store, secret: signingSecret, policy, maxAttempts: config.callbacks.maxAttempts, backoffMs: config.callbacks.backoffMs, logger })
     : undefined;
-  const runWorker = new RunWorker({ store, skills, limits: config.runs, instance: config.instance, logger, ...(callbacks && { callbacks }) });
+  const runWorker = new RunWorker({
+    store,
+    skills,
+    limits: config.runs,
+    instance: config.instance,
+    logger,
+    ...(callbacks && { callbacks }),
+    ...(metrics && { runsInProgress: metrics.runsInProgress }),
+  });
   const runs = new RunService(store, skills, config.runs, callbacks !== undefined, () => runWorker.kick());
   return {
     apiKeys,

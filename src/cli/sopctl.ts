@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { findAppRoot } from '../config/app-root';
 import { ConfigError } from '../config/config';
 import { loadCliConfig } from './cli-context';
@@ -7,6 +7,8 @@ import { ZodError } from 'zod';
 import { describeZodError } from '../errors/error-handler';
 import { credentialsCommand } from './credentials-commands';
 import { keysCommand } from './keys-commands';
+import { DEFAULT_APP_NAME, DEFAULT_DIAGNOSE_TIMEOUT_MS } from '../ops/diagnose';
+import { runDiagnoseCommand } from './diagnose-command';
 import { runSetup } from './setup';
 
 /** Progress and diagnostics go to stderr; stdout carries only what a script should capture. */
@@ -51,6 +53,28 @@ program
       ].join('\n'),
     );
   });
+
+program
+  .command('diagnose')
+  .description(
+    'ask every PM2 instance of the app (over PM2 IPC, using the daemon of the current PM2_HOME) whether it is initialised; ' +
+      'exit 0 only when all are, 1 when one is not (each is named with the reason), 2 when no PM2 daemon runs',
+  )
+  .option('--app <name>', 'PM2 app name', DEFAULT_APP_NAME)
+  .option('--json', 'print the result as JSON on stdout', false)
+  .option('--timeout <ms>', 'how long to wait for the answers', parseTimeout, DEFAULT_DIAGNOSE_TIMEOUT_MS)
+  .action(async (options: { app: string; json: boolean; timeout: number }) => {
+    process.exitCode = await runDiagnoseCommand(
+      { app: options.app, json: options.json, timeoutMs: options.timeout },
+      { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
+    );
+  });
+
+function parseTimeout(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 100 || ms > 60_000) throw new InvalidArgumentError('must be a whole number of milliseconds between 100 and 60000');
+  return ms;
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

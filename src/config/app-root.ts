@@ -19,19 +19,22 @@ export function findAppRoot(start: string = __dirname): string {
   }
 }
 
+/** The `version` of the app's package.json (in /openapi.json and what `npm run diagnose` reports per instance). */
+export function readAppVersion(appRoot: string): string {
+  return readPackageField(path.join(appRoot, 'package.json'), 'version') ?? 'unknown';
+}
+
 function readPackageName(manifest: string): string | undefined {
+  return readPackageField(manifest, 'name');
+}
+
+function readPackageField(manifest: string, field: 'name' | 'version'): string | undefined {
   try {
     const parsed: unknown = JSON.parse(fs.readFileSync(manifest, 'utf8'));
-    return typeof parsed === 'object' && parsed !== null && 'name' in parsed && typeof parsed.name === 'string'
-      ? parsed.name
-      : undefined;
+    if (typeof parsed !== 'object' || parsed === null || !(field in parsed)) return undefined;
+    const value: unknown = (parsed as Record<string, unknown>)[field];
+    return typeof value === 'string' ? value : undefined;
   } catch {
     return undefined;
   }
-}
-
-/** The app's version from its package.json (shown in /openapi.json and diagnostics). */
-export function readAppVersion(appRoot: string): string {
-  const parsed = JSON.parse(fs.readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
 }

@@ -13,6 +13,8 @@ export interface Config {
   readonly host: string;
   /** PM2's NODE_APP_INSTANCE, 0 outside PM2. */
   readonly instance: number;
+  /** PM2's process id (`pm_id`), null when PM2 did not start this process. */
+  readonly pm2Id: number | null;
   readonly defaultUser: { readonly id: string; readonly admin: boolean };
   /** First key encrypts, all decrypt. */
   readonly masterKeys: readonly MasterKey[];
@@ -83,6 +85,8 @@ const schema = z.object({
     .regex(/^(max|-?\d+)$/, { message: 'must be "max", a number of instances, or a negative number (max minus that)' })
     .default('max'),
   NODE_APP_INSTANCE: integerText(0, 10_000, '(set by PM2)').default(0),
+  // PM2 sets pm_id in the environment of every process it starts; its presence means "run by PM2".
+  pm_id: integerText(0, 1_000_000, '(set by PM2)').optional(),
   DEFAULT_USER_ID: z
     .string()
     .trim()
@@ -170,6 +174,7 @@ export function loadConfig(env: Environment, appRoot: string, envFile: string | 
     port: v.PORT,
     host: v.HOST,
     instance: v.NODE_APP_INSTANCE,
+    pm2Id: v.pm_id ?? null,
     defaultUser: { id: v.DEFAULT_USER_ID, admin: v.DEFAULT_USER_ADMIN },
     masterKeys: v.CREDENTIAL_MASTER_KEY,
     database: { url: v.DATABASE_URL, kind: 'sqlite', file: fromRoot(v.DATABASE_URL.slice('sqlite:'.length)) },

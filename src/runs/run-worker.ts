@@ -25,6 +25,8 @@ export interface RunWorkerOptions {
   readonly instance: number;
   readonly logger: Logger;
   readonly callbacks?: CallbackSender;
+  /** Gauge of runs executing on this instance (PM2 metrics). */
+  readonly runsInProgress?: { inc(): void; dec(): void };
 }
 
 interface ActiveRun {
@@ -105,8 +107,12 @@ export class RunWorker {
     // A fresh identity scope from the run record, never the scope of whatever request queued it.
     const done = AuthContext.runAs(owner, () => this.#execute(run, controller.signal))
       .catch((error: unknown) => this.options.logger.error({ err: error, run_id: run.id }, 'run execution failed'))
-      .finally(() => this.#active.delete(run.id));
+      .finally(() => {
+        this.#active.delete(run.id);
+        this.options.runsInProgress?.dec();
+      });
     this.#active.set(run.id, { controller, done });
+    this.options.runsInProgress?.inc();
     this.options.logger.info({ run_id: run.id, owner: run.owner, from_step: run.nextStep, takeover: run.takeovers > 0 }, 'run started');
   }
 

@@ -23,7 +23,7 @@ process.on('exit', () => {
 export interface AppCopyOptions {
   /** Lines for the copy's .env; omit to write none. */
   readonly dotenv?: Record<string, string>;
-  /** Also copy src/ and tsconfig files (for `npm start`, which builds). */
+  /** Also copy src/, tsconfig files and deploy/ (for `npm start` and the deploy scripts, which build). */
   readonly withSources?: boolean;
 }
 
@@ -57,7 +57,7 @@ export class AppCopy {
       if (fs.existsSync(from)) fs.cpSync(from, path.join(root, entry), { recursive: true });
     }
     if (options.withSources) {
-      for (const entry of ['src', 'tsconfig.json', 'tsconfig.build.json']) {
+      for (const entry of ['src', 'tsconfig.json', 'tsconfig.build.json', 'deploy']) {
         fs.cpSync(path.join(REPO_ROOT, entry), path.join(root, entry), { recursive: true });
       }
     }
@@ -119,6 +119,11 @@ export class AppCopy {
       input: options.input ?? '',
       timeout: 60_000,
     });
+  }
+
+  /** `sopctl diagnose` against this copy's PM2 daemon (its PM2_HOME), as a user would run it. */
+  diagnose(args: string[] = []): SpawnSyncReturns<string> {
+    return this.sopctl(['diagnose', ...args]);
   }
 
   setup(): void {

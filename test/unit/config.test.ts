@@ -74,6 +74,13 @@ describe('config', () => {
 });
 
 describe('master keys', () => {
+  test('When PM2 started the process (pm_id in the environment), then pm2Id is set, else null', () => {
+    assert.equal(loadConfig({ CREDENTIAL_MASTER_KEY: KEY_B64 }, root).pm2Id, null);
+    const underPm2 = loadConfig({ CREDENTIAL_MASTER_KEY: KEY_B64, pm_id: '4', NODE_APP_INSTANCE: '1' }, root);
+    assert.equal(underPm2.pm2Id, 4);
+    assert.equal(underPm2.instance, 1);
+  });
+
   test('When a hex or base64 key is given, then both decode to the same 32 bytes', () => {
     const bytes = Buffer.alloc(32, 9);
     assert.deepEqual(parseMasterKeys(bytes.toString('hex'))[0]?.key, bytes);
