@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { Logger } from 'pino';
 import type { OutboundPolicy } from '../skills/outbound-policy';
 import type { RunRecord, Store } from '../store/store';
@@ -25,11 +25,16 @@ export interface CallbackSenderOptions {
  * record, so any instance may deliver (or retry) a callback whose run another instance finished.
  */
 export class CallbackSender {
-  readonly #agent: Agent;
+  #agent: Agent | undefined;
   #delivering = false;
 
-  constructor(private readonly options: CallbackSenderOptions) {
-    this.#agent = new Agent({ connect: { lookup: options.policy.lookup }, keepAliveTimeout: 5000 });
+  constructor(private readonly options: CallbackSenderOptions) {}
+
+  /** Loaded with the first delivery: most instances never send a callback right after starting. */
+  #undici(): { request: typeof import('undici').request; agent: Agent } {
+    const undici = require('undici') as typeof import('undici');
+    this.#agent ??= new undici.Agent({ connect: { lookup: this.options.policy.lookup }, keepAliveTimeout: 5000 });
+    return { request: undici.request, agent: this.#agent };
   }
 
   /** Sends every due callback; overlapping calls are skipped (it is driven by the worker's poll). */
@@ -50,7 +55,7 @@ export class CallbackSender {
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    await this.#agent?.close();
   }
 
   async #deliver(run: RunRecord, url: string): Promise<void> {
@@ -67,9 +72,10 @@ export class CallbackSender {
     try {
       const target = new URL(url);
       this.options.policy.checkUrl(target);
+      const { request, agent } = this.#undici();
       const response = await request(target, {
         method: 'POST',
-        dispatcher: this.#agent,
+        dispatcher: agent,
         headers: { 'content-type': 'application/json', [SIGNATURE_HEADER.toLowerCase()]: signBody(this.options.secret, body), 'x-sop-run-id': run.id },
         body,
         signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),

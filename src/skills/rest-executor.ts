@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { AuthContext } from '../auth/auth-context';
 import type { CredentialService, ResolvedCredential } from '../credentials/credential-service';
 import { OutboundRefusedError, type OutboundPolicy } from './outbound-policy';
@@ -42,14 +42,20 @@ interface UpstreamResponse {
 /** Executes `executor: rest` skills with undici, injecting the current user's credential. */
 export class RestExecutor implements SkillExecutor {
   readonly kind = 'rest';
-  readonly #dispatcher: Dispatcher;
-  readonly #ownsDispatcher: boolean;
+  #undici: typeof import('undici') | undefined;
+  #dispatcher: Dispatcher | undefined;
   /** Response paths parsed once per skill, not per call. */
   readonly #outputPaths = new WeakMap<Skill, OutputPaths>();
 
   constructor(private readonly options: RestExecutorOptions) {
-    this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher = options.dispatcher ?? new Agent({ connect: { lookup: options.policy.lookup }, keepAliveTimeout: 10_000, connections: 128 });
+    this.#dispatcher = options.dispatcher;
+  }
+
+  /** undici (~80 ms to load) is loaded by the first execution, not at every instance start. */
+  #client(): { request: typeof import('undici').request; dispatcher: Dispatcher } {
+    this.#undici ??= require('undici') as typeof import('undici');
+    this.#dispatcher ??= new this.#undici.Agent({ connect: { lookup: this.options.policy.lookup }, keepAliveTimeout: 10_000, connections: 128 });
+    return { request: this.#undici.request, dispatcher: this.#dispatcher };
   }
 
   safeToRepeat(skill: Skill): boolean {
@@ -57,7 +63,8 @@ export class RestExecutor implements SkillExecutor {
   }
 
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    // Only a dispatcher this executor created; one passed in belongs to the caller.
+    if (this.#dispatcher && this.#dispatcher !== this.options.dispatcher) await this.#dispatcher.close();
   }
 
   async execute(skill: Skill, inputs: SkillInputs, context: ExecutionContext): Promise<SkillOutputs> {
@@ -136,11 +143,12 @@ export class RestExecutor implements SkillExecutor {
       // The deadline (and the caller's cancel) covers the headers and the body.
       const deadline = attemptSignal(rest.timeout * 1000, signal);
       try {
-        const response = await request(target, {
+        const client = this.#client();
+        const response = await client.request(target, {
           method: method as Dispatcher.HttpMethod,
           headers,
           body: body ?? null,
-          dispatcher: this.#dispatcher,
+          dispatcher: client.dispatcher,
           signal: deadline.signal,
         });
         const location = response.headers.location;
