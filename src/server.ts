@@ -3,8 +3,8 @@
  *
  * Each instance initialises itself, top to bottom, with nothing inherited from a parent process:
  *   load .env → validate config → AuthContext.initializeFromEnv() → open the store (and check the
- *   master key against it) → build the app
- *   → listen → log the verification lines → process.send('ready').
+ *   master key against it) → load the skills → build the services and the app → listen
+ *   → start the run worker → log the verification lines → process.send('ready').
  * If any step fails the instance never listens and never sends ready: it writes one FATAL line
  * naming the problem and the fix, and exits non-zero (PM2 restarts it with back-off).
  */
@@ -32,6 +32,7 @@ import { StoreOpenError } from './store/store';
 
 async function main(): Promise<void> {
   const appRoot = findAppRoot(__dirname);
+  const version = readAppVersion(appRoot);
   const environment = loadEnvironment(appRoot);
   const config = loadConfig(environment.values, appRoot, environment.envFile);
   const logger = createLogger({ level: config.log.level, format: config.log.format, instance: config.instance });
@@ -59,13 +60,13 @@ async function main(): Promise<void> {
   });
 
   // `npm run diagnose` asks every instance over PM2's IPC.
-  const instanceStatus = createStatusCollector({ store, instance: config.instance, skillCount: () => registry.size, version: readAppVersion(appRoot) });
+  const instanceStatus = createStatusCollector({ store, instance: config.instance, skillCount: () => registry.size, version });
   answerStatusRequests(instanceStatus, (error) => logger.warn({ err: error }, 'could not answer a status request'));
   const lifecycle = createLifecycle();
   let shutdown: ((reason: string, exitCode?: number) => Promise<void>) | undefined;
   const app = createApp({
     config,
-    version: readAppVersion(appRoot),
+    version,
     store,
     services,
     logger,
