@@ -15,12 +15,9 @@ export function skillRoutes(skills: SkillService): Router {
   router.post('/skills/:name/execute', async (req, res) => {
     skills.require(req.params.name);
     const { inputs } = executeSkillSchema.parse(req.body ?? {});
-    // The client going away aborts the upstream call too.
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    res.json(await skills.execute(req.params.name, inputs, { signal: abort.signal }));
+    // No per-request AbortSignal: it cost more than it saves (a call whose client went away ends
+    // at the skill's timeout at the latest).
+    res.json(await skills.execute(req.params.name, inputs));
   });
 
   return router;
