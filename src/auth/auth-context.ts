@@ -32,12 +32,12 @@ export interface AuthStatus {
  */
 export class AuthContext {
   static #processUser: UserContext | undefined;
-  static #initializedAt: Date | undefined;
+  static #initializedAt: string | undefined;
   static readonly #scope = new AsyncLocalStorage<UserContext>();
 
   static initialize(user: UserContext): UserContext {
     AuthContext.#processUser = user;
-    AuthContext.#initializedAt = new Date();
+    AuthContext.#initializedAt = new Date().toISOString();
     return user;
   }
 
@@ -77,7 +77,7 @@ export class AuthContext {
       initialized: user !== undefined,
       userId: user?.userId ?? null,
       roles: user?.roles ?? [],
-      initializedAt: AuthContext.#initializedAt?.toISOString() ?? null,
+      initializedAt: AuthContext.#initializedAt ?? null,
     };
   }
 

@@ -19,6 +19,7 @@ export interface SqliteStoreOptions {
 /** Opens (and migrates) the SQLite file that every instance on this host shares. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const db = openDatabase(options);
+  const ping = db.prepare('SELECT 1');
   return {
     description: `sqlite ${options.file}`,
     meta: sqliteMetaRepository(db),
@@ -27,7 +28,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     audit: sqliteCredentialAuditRepository(db),
     runs: sqliteRunRepository(db),
     async ping() {
-      db.prepare('SELECT 1').get();
+      ping.get();
     },
     async close() {
       if (db.open) db.close();
