@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run as runCluster } from './cluster.bench';
+import { run as runExecuteCpu } from './execute-cpu.bench';
 import { run as runExecute } from './execute.bench';
 import { run as runHttp } from './http.bench';
 import { REPO_ROOT } from './lib/processes';
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const scenarios: Array<[string, () => Promise<BenchReport | BenchReport[]>]> = [
     ['http', runHttp],
     ['execute', runExecute],
+    ['execute-cpu', runExecuteCpu],
     ['cluster', runCluster],
   ];
   const reports: BenchReport[] = [];
