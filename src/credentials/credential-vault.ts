@@ -7,6 +7,8 @@ const IV_BYTES = 12;
 const CHECK_KEY = 'credential_master_key_check';
 const CHECK_PLAINTEXT = 'sop-orchestrator master key check';
 const CHECK_AAD = 'sop-orchestrator:master-key-check';
+/** Opened values remembered per process (see `open`). */
+const OPENED_MAX = 1024;
 
 /** A ciphertext that cannot be opened: tampered, bound to another owner/name, or another key. */
 export class CredentialCryptoError extends Error {
@@ -31,10 +33,12 @@ export class MasterKeyMismatchError extends Error {
 /**
  * AES-256-GCM with a random 96-bit IV per value. The additional authenticated data binds each
  * ciphertext to its owner, credential name and field, so a value copied to another record (or
- * another user) fails to decrypt instead of leaking. Holds keys only, no cached plaintext.
+ * another user) fails to decrypt instead of leaking.
  */
 export class CredentialVault {
   readonly #keys: ReadonlyMap<string, Buffer>;
+  /** Exact (kid, iv, tag, ct, aad) → plaintext, least recently used first. */
+  readonly #opened = new Map<string, string>();
   readonly primaryKid: string;
 
   constructor(keys: readonly MasterKey[]) {
@@ -56,7 +60,28 @@ export class CredentialVault {
     return { kid: this.primaryKid, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') };
   }
 
+  /**
+   * Decrypts, or returns the plaintext of an identical envelope opened before. That is not a
+   * cache of credentials: callers read the record from the store every time, so a changed or
+   * deleted credential is seen at once; only the AES-GCM work (a cipher set up per value, the
+   * largest cost of resolving a credential) is skipped when the stored bytes are exactly the
+   * ones already authenticated. It holds no more than this process can decrypt with its keys.
+   */
   open(envelope: SecretEnvelope, aad: string): string {
+    const memoKey = `${envelope.kid}\u0000${envelope.iv}\u0000${envelope.tag}\u0000${envelope.ct}\u0000${aad}`;
+    const remembered = this.#opened.get(memoKey);
+    if (remembered !== undefined) {
+      this.#opened.delete(memoKey);
+      this.#opened.set(memoKey, remembered);
+      return remembered;
+    }
+    const plaintext = this.#decrypt(envelope, aad);
+    this.#opened.set(memoKey, plaintext);
+    if (this.#opened.size > OPENED_MAX) this.#opened.delete(this.#opened.keys().next().value as string);
+    return plaintext;
+  }
+
+  #decrypt(envelope: SecretEnvelope, aad: string): string {
     const key = this.#keys.get(envelope.kid);
     if (!key) throw new CredentialCryptoError(`encrypted with key id "${envelope.kid}", which CREDENTIAL_MASTER_KEY does not contain`);
     const iv = Buffer.from(envelope.iv, 'base64');
