@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ApiKeyRecord, ApiKeyRepository } from '../store';
+import { ValidatedCache, type ChangeTracker } from './validated-cache';
 
 interface Row {
   id: string;
@@ -13,19 +14,20 @@ interface Row {
   revoked_at: string | null;
 }
 
-const toRecord = (row: Row): ApiKeyRecord => ({
-  id: row.id,
-  userId: row.user_id,
-  keyHash: row.key_hash,
-  prefix: row.prefix,
-  roles: row.roles.split(','),
-  label: row.label,
-  createdAt: row.created_at,
-  lastUsedAt: row.last_used_at,
-  revokedAt: row.revoked_at,
-});
+const toRecord = (row: Row): ApiKeyRecord =>
+  Object.freeze({
+    id: row.id,
+    userId: row.user_id,
+    keyHash: row.key_hash,
+    prefix: row.prefix,
+    roles: Object.freeze(row.roles.split(',')),
+    label: row.label,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  });
 
-export function sqliteApiKeyRepository(db: Database.Database): ApiKeyRepository {
+export function sqliteApiKeyRepository(db: Database.Database, changes: ChangeTracker): ApiKeyRepository {
   const insertUser = db.prepare('INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING');
   const insertKey = db.prepare(
     `INSERT INTO api_keys (id, user_id, key_hash, prefix, roles, label, created_at)
@@ -40,23 +42,31 @@ export function sqliteApiKeyRepository(db: Database.Database): ApiKeyRepository 
     insertUser.run(record.userId, record.createdAt);
     insertKey.run({ ...record, roles: record.roles.join(',') });
   });
+  // Every authenticated request looks its key up: served from memory while the database is unchanged.
+  const cache = new ValidatedCache<ApiKeyRecord>(changes);
 
   return {
     async insert(record) {
       insert(record);
+      changes.wrote();
     },
     async findByHash(keyHash) {
-      const row = byHash.get(keyHash);
-      return row && toRecord(row);
+      return cache.read(keyHash, () => {
+        const row = byHash.get(keyHash);
+        return row && toRecord(row);
+      });
     },
     async list(userId) {
       return (userId === undefined ? all.all() : byUser.all(userId)).map(toRecord);
     },
     async revoke(id, at) {
-      return revoke.run(at, id).changes > 0;
+      const revoked = revoke.run(at, id).changes > 0;
+      changes.wrote();
+      return revoked;
     },
     async touch(id, at) {
       touch.run(at, id);
+      changes.wrote();
     },
   };
 }

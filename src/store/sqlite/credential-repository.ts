@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { CredentialRecord, CredentialRepository } from '../store';
+import type { CredentialRecord, CredentialRepository, SecretEnvelope } from '../store';
+import { ValidatedCache, type ChangeTracker } from './validated-cache';
 
 interface Row {
   owner: string;
@@ -12,16 +13,20 @@ interface Row {
   updated_at: string;
 }
 
-const toRecord = (row: Row): CredentialRecord => ({
-  owner: row.owner,
-  name: row.name,
-  type: row.type,
-  fields: JSON.parse(row.fields) as CredentialRecord['fields'],
-  secrets: JSON.parse(row.secrets) as CredentialRecord['secrets'],
-  description: row.description,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
+const toRecord = (row: Row): CredentialRecord => {
+  const secrets = JSON.parse(row.secrets) as Record<string, SecretEnvelope>;
+  for (const envelope of Object.values(secrets)) Object.freeze(envelope);
+  return Object.freeze({
+    owner: row.owner,
+    name: row.name,
+    type: row.type,
+    fields: Object.freeze(JSON.parse(row.fields) as CredentialRecord['fields']),
+    secrets: Object.freeze(secrets),
+    description: row.description,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+};
 
 const toParams = (record: CredentialRecord) => ({
   owner: record.owner,
@@ -34,8 +39,11 @@ const toParams = (record: CredentialRecord) => ({
   updatedAt: record.updatedAt,
 });
 
-/** Reads always go to the shared file: a change made by any instance or the CLI is seen at once. */
-export function sqliteCredentialRepository(db: Database.Database): CredentialRepository {
+/**
+ * Reads always consult the shared file (a cached row only while SQLite reports no commit since):
+ * a change made by any instance or the CLI is seen at once.
+ */
+export function sqliteCredentialRepository(db: Database.Database, changes: ChangeTracker): CredentialRepository {
   const get = db.prepare<[string, string], Row>('SELECT * FROM credentials WHERE owner = ? AND name = ?');
   const list = db.prepare<[string], Row>('SELECT * FROM credentials WHERE owner = ? ORDER BY name');
   const all = db.prepare<[], Row>('SELECT * FROM credentials ORDER BY owner, name');
@@ -49,11 +57,19 @@ export function sqliteCredentialRepository(db: Database.Database): CredentialRep
      updated_at = @updatedAt WHERE owner = @owner AND name = @name`,
   );
   const remove = db.prepare('DELETE FROM credentials WHERE owner = ? AND name = ?');
+  // Resolved by every skill execution that uses a credential.
+  const cache = new ValidatedCache<CredentialRecord>(changes);
+  const written = (changed: number): boolean => {
+    changes.wrote();
+    return changed > 0;
+  };
 
   return {
     async get(owner, name) {
-      const row = get.get(owner, name);
-      return row && toRecord(row);
+      return cache.read(`${owner}\u0000${name}`, () => {
+        const row = get.get(owner, name);
+        return row && toRecord(row);
+      });
     },
     async list(owner) {
       return list.all(owner).map(toRecord);
@@ -62,13 +78,13 @@ export function sqliteCredentialRepository(db: Database.Database): CredentialRep
       return all.all().map(toRecord);
     },
     async insert(record) {
-      return insert.run(toParams(record)).changes > 0;
+      return written(insert.run(toParams(record)).changes);
     },
     async update(record) {
-      return update.run(toParams(record)).changes > 0;
+      return written(update.run(toParams(record)).changes);
     },
     async delete(owner, name) {
-      return remove.run(owner, name).changes > 0;
+      return written(remove.run(owner, name).changes);
     },
   };
 }

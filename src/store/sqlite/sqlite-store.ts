@@ -7,6 +7,7 @@ import { sqliteCredentialAuditRepository } from './credential-audit-repository';
 import { sqliteCredentialRepository } from './credential-repository';
 import { sqliteRunRepository } from './run-repository';
 import { MIGRATIONS, type Migration } from './migrations';
+import { ChangeTracker } from './validated-cache';
 
 type Db = Database.Database;
 
@@ -20,11 +21,12 @@ export interface SqliteStoreOptions {
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const db = openDatabase(options);
   const ping = db.prepare('SELECT 1');
+  const changes = new ChangeTracker(db);
   return {
     description: `sqlite ${options.file}`,
     meta: sqliteMetaRepository(db),
-    apiKeys: sqliteApiKeyRepository(db),
-    credentials: sqliteCredentialRepository(db),
+    apiKeys: sqliteApiKeyRepository(db, changes),
+    credentials: sqliteCredentialRepository(db, changes),
     audit: sqliteCredentialAuditRepository(db),
     runs: sqliteRunRepository(db),
     async ping() {
