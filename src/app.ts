@@ -9,7 +9,7 @@ import { errorHandler, notFoundHandler } from './errors/error-handler';
 import { healthRoutes } from './health/health-routes';
 import { jsonDepthLimit } from './http/json-depth';
 import { drainMiddleware, type Lifecycle } from './http/lifecycle';
-import { openApiRoutes } from './http/openapi';
+import { openApiHandlers } from './http/openapi';
 import { runRoutes } from './runs/run-routes';
 import type { Services } from './services';
 import { demoRoutes } from './skills/demo-routes';
@@ -34,15 +34,20 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  // Answers are per caller and mostly to POSTs: a weak ETag (a SHA-1 of every body) buys nothing.
+  app.set('etag', false);
 
   app.use(drainMiddleware(lifecycle));
   app.use(express.json({ limit: '256kb', strict: true }));
   app.use(jsonDepthLimit());
 
+  // Each router is mounted on its prefix, so a request enters only the one it is for.
   // Public: probes, API description, and the demo upstream (it checks its own bearer token).
-  app.use(healthRoutes({ instance: config.instance, store, lifecycle }));
-  app.use(openApiRoutes(deps.version));
-  app.use(demoRoutes({ credentials: services.credentials, systemUserId: config.defaultUser.id, instance: config.instance }));
+  const openApi = openApiHandlers(deps.version);
+  app.use('/health', healthRoutes({ instance: config.instance, store, lifecycle }));
+  app.get('/openapi.json', openApi.document);
+  app.use('/docs', openApi.docs);
+  app.use('/demo', demoRoutes({ credentials: services.credentials, systemUserId: config.defaultUser.id, instance: config.instance }));
 
   app.use(
     authenticate({
@@ -51,9 +56,9 @@ export function createApp(deps: AppDeps): Express {
       allowAnonymous: config.auth.allowAnonymous,
     }),
   );
-  app.use(skillRoutes(services.skills));
-  app.use(credentialRoutes(services.credentials));
-  app.use(runRoutes(services.runs));
+  app.use('/skills', skillRoutes(services.skills));
+  app.use('/credentials', credentialRoutes(services.credentials));
+  app.use('/runs', runRoutes(services.runs));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger, deps.onCatastrophic ?? (() => undefined)));

@@ -15,28 +15,28 @@ function nameParam(req: Request): string {
   return parsed.data;
 }
 
-/** Owner-scoped: every lookup includes the owner, so another user's credential is simply not found (404). */
+/** Mounted at /credentials. Owner-scoped: every lookup includes the owner, so another user's credential is simply not found (404). */
 export function credentialRoutes(credentials: CredentialService): Router {
   const router = Router();
 
-  router.get('/credentials', async (req, res) => {
+  router.get('/', async (req, res) => {
     res.json({ credentials: await credentials.list(targetOwner(req.query.user)) });
   });
 
-  router.post('/credentials', async (req, res) => {
+  router.post('/', async (req, res) => {
     const created = await credentials.create(targetOwner(req.query.user), req.body, origin(req, '/credentials'));
     res.status(201).location(`/credentials/${created.name}`).json(created);
   });
 
-  router.get('/credentials/:name', async (req, res) => {
+  router.get('/:name', async (req, res) => {
     res.json(await credentials.get(targetOwner(req.query.user), nameParam(req)));
   });
 
-  router.put('/credentials/:name', async (req, res) => {
+  router.put('/:name', async (req, res) => {
     res.json(await credentials.update(targetOwner(req.query.user), nameParam(req), req.body, origin(req, '/credentials/:name')));
   });
 
-  router.delete('/credentials/:name', async (req, res) => {
+  router.delete('/:name', async (req, res) => {
     await credentials.delete(targetOwner(req.query.user), nameParam(req), origin(req, '/credentials/:name'));
     res.status(204).end();
   });

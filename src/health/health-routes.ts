@@ -10,15 +10,16 @@ export interface HealthDeps {
   readonly lifecycle: Lifecycle;
 }
 
+/** Mounted at /health. */
 export function healthRoutes({ instance, store, lifecycle }: HealthDeps): Router {
   const router = Router();
 
-  router.get('/health', (_req, res) => {
+  router.get('/', (_req, res) => {
     res.json({ status: 'ok', instance, pid: process.pid, uptimeSeconds: Math.round(process.uptime()) });
   });
 
   // A draining instance still answers 200: it is serving (with Connection: close) until it stops.
-  router.get('/health/ready', async (_req, res) => {
+  router.get('/ready', async (_req, res) => {
     const auth = AuthContext.status();
     const storeStatus = await store.ping().then(
       () => 'ok',

@@ -67,26 +67,27 @@ export function openApiDocument(version: string) {
   };
 }
 
-export function openApiRoutes(version: string): Router {
+/** GET /openapi.json, and the Swagger UI to be mounted at /docs. */
+export function openApiHandlers(version: string): { document: RequestHandler; docs: RequestHandler } {
   const document = openApiDocument(version);
-  const router = Router();
-  router.get('/openapi.json', (_req, res) => {
-    res.json(document);
-  });
   // Swagger UI costs ~90 ms to load: only when someone opens /docs, not at every instance start.
   // swagger-ui-express answers every method and every path below its mount with the page (and
   // /…/package.json with a text/plain 404): only GET/HEAD of the page and the files it loads get
   // there, anything else falls through to the API's problem+json 404.
-  let docs: Router | undefined;
-  router.use('/docs', (req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !DOCS_FILES.has(req.path)) {
-      next();
-      return;
-    }
-    docs ??= Router().use((require('swagger-ui-express') as typeof import('swagger-ui-express')).serve, lazySetup(document));
-    docs(req, res, next);
-  });
-  return router;
+  let ui: Router | undefined;
+  return {
+    document: (_req, res) => {
+      res.json(document);
+    },
+    docs: (req, res, next) => {
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || !DOCS_FILES.has(req.path)) {
+        next();
+        return;
+      }
+      ui ??= Router().use((require('swagger-ui-express') as typeof import('swagger-ui-express')).serve, lazySetup(document));
+      ui(req, res, next);
+    },
+  };
 }
 
 function lazySetup(document: object): RequestHandler {

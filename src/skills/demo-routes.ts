@@ -12,7 +12,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  */
 export function demoRoutes(deps: { credentials: CredentialService; systemUserId: string; instance: number }): Router {
   const router = Router();
-  router.get('/demo/greeting', async (req, res) => {
+  router.get('/greeting', async (req, res) => {
     const presented = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!presented) throw AppError.unauthorized('the demo endpoint needs Authorization: Bearer <demo token>');
     const demo = await deps.credentials

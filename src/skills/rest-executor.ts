@@ -136,8 +136,11 @@ export class RestExecutor implements SkillExecutor {
       this.options.policy.checkUrl(url);
       // Credentials never follow a redirect to another origin.
       const sameOrigin = url.origin === origin;
-      const target = new URL(url);
-      if (sameOrigin && prepared.credentialQuery) target.searchParams.set(...prepared.credentialQuery);
+      let target = url;
+      if (sameOrigin && prepared.credentialQuery) {
+        target = new URL(url);
+        target.searchParams.set(...prepared.credentialQuery);
+      }
       const headers = sameOrigin ? { ...prepared.headers, ...prepared.credentialHeaders } : { ...prepared.headers };
       if (body === undefined) delete headers['content-type'];
       // `timeout` bounds the wait for the response headers and every pause while reading the body,

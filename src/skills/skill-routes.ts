@@ -1,18 +1,19 @@
 import { Router } from 'express';
 import { executeSkillSchema, type SkillService } from './skill-service';
 
+/** Mounted at /skills. */
 export function skillRoutes(skills: SkillService): Router {
   const router = Router();
 
-  router.get('/skills', (_req, res) => {
+  router.get('/', (_req, res) => {
     res.json({ skills: skills.list() });
   });
 
-  router.get('/skills/:name', (req, res) => {
+  router.get('/:name', (req, res) => {
     res.json(skills.describe(req.params.name));
   });
 
-  router.post('/skills/:name/execute', async (req, res) => {
+  router.post('/:name/execute', async (req, res) => {
     skills.require(req.params.name);
     const { inputs } = executeSkillSchema.parse(req.body ?? {});
     // No per-request AbortSignal: it cost more than it saves (a call whose client went away ends
