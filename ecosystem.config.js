@@ -40,6 +40,9 @@ module.exports = {
       exp_backoff_restart_delay: 100,
       // Windows has no SIGINT for PM2 to send: ask the instance to shut down over IPC instead.
       shutdown_with_message: process.platform === 'win32',
+      // PM2 would load its own agent into every instance before our code runs (~25 ms per start);
+      // the instance attaches @pm2/io itself after 'ready' (auth:status action, metrics).
+      pmx: false,
       log_date_format: 'YYYY-MM-DD HH:mm:ss.SSS',
       merge_logs: false,
       env: { NODE_ENV: 'development' },
