@@ -138,10 +138,14 @@ describe('skills over HTTP against real upstreams on 127.0.0.1', () => {
     await request(fx.app).post('/skills/Echo/execute').set(auth(alice)).send({ inputs: 'nope' }).expect(400);
   });
 
-  test('When the caller has no such credential, then 422 names the credential and the user', async () => {
+  test('When the caller has no such credential (alice has one of that name), then 422 names the credential and the user, and nothing is sent', async () => {
+    await storeCredential('bearer', { token: 'alice-only-tok' });
     const bob = await fx.keyFor('bob');
+    const before = upstream.requests.length;
     const res = await request(fx.app).post('/skills/GetEcho/execute').set(auth(bob)).send({ inputs: {} }).expect(422);
     assert.equal(res.body.detail, 'credential "cred" not found for user "bob"');
+    assert.ok(!JSON.stringify(res.body).includes('alice-only-tok'));
+    assert.equal(upstream.requests.length, before, "bob's execution never reached the upstream with alice's credential");
   });
 
   test('When placeholder tricks are sent as inputs, then they are plain values and nothing is polluted', async () => {
