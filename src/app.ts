@@ -7,7 +7,7 @@ import { credentialRoutes } from './credentials/credential-routes';
 import type { AppError } from './errors/app-error';
 import { errorHandler, notFoundHandler } from './errors/error-handler';
 import { healthRoutes } from './health/health-routes';
-import { jsonDepthLimit } from './http/json-depth';
+import { jsonBody } from './http/json-body';
 import { drainMiddleware, type Lifecycle } from './http/lifecycle';
 import { openApiHandlers } from './http/openapi';
 import { runRoutes } from './runs/run-routes';
@@ -38,8 +38,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
 
   app.use(drainMiddleware(lifecycle));
-  app.use(express.json({ limit: '256kb', strict: true }));
-  app.use(jsonDepthLimit());
+  app.use(jsonBody({ limit: '256kb' }));
 
   // Each router is mounted on its prefix, so a request enters only the one it is for.
   // Public: probes, API description, and the demo upstream (it checks its own bearer token).

@@ -1,6 +1,3 @@
-import type { RequestHandler } from 'express';
-import { AppError } from '../errors/app-error';
-
 /**
  * How deeply a JSON request body may nest. Real payloads stay far below it; far deeper ones parse
  * (V8's JSON.parse is iterative) but overflow the stack later, in JSON.stringify of run data or
@@ -20,15 +17,4 @@ export function exceedsJsonDepth(value: unknown, limit: number): boolean {
     }
   }
   return false;
-}
-
-/** After express.json(): a body nested deeper than `limit` is a 400, before any route sees it. */
-export function jsonDepthLimit(limit = MAX_JSON_DEPTH): RequestHandler {
-  return (req, _res, next) => {
-    if (req.body !== null && typeof req.body === 'object' && exceedsJsonDepth(req.body, limit)) {
-      next(new AppError(400, 'Bad Request', `the JSON body is nested more than ${limit} levels deep`, { code: 'json-too-deep' }));
-      return;
-    }
-    next();
-  };
 }

@@ -59,6 +59,8 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dn
 export class OutboundPolicy {
   readonly #allowedHosts = new Set<string>();
   readonly #allowedRanges: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [];
+  /** IP literals already found allowed (a pure function of the text): skills call the same few hosts. */
+  readonly #allowedLiterals = new Set<string>();
 
   constructor(
     allow: readonly string[],
@@ -82,7 +84,9 @@ export class OutboundPolicy {
     if (net.isIP(host) !== 0) {
       const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
       if (this.self && host === this.self.address && port === this.self.port) return;
+      if (this.#allowedLiterals.has(host)) return;
       this.checkAddress(host, host);
+      if (this.#allowedLiterals.size < 256) this.#allowedLiterals.add(host);
     }
   }
 

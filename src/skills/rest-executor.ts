@@ -141,8 +141,7 @@ export class RestExecutor implements SkillExecutor {
         target = new URL(url);
         target.searchParams.set(...prepared.credentialQuery);
       }
-      const headers = sameOrigin ? { ...prepared.headers, ...prepared.credentialHeaders } : { ...prepared.headers };
-      if (body === undefined) delete headers['content-type'];
+      const headers = requestHeaders(prepared, sameOrigin, body !== undefined);
       // `timeout` bounds the wait for the response headers and every pause while reading the body,
       // with undici's own timers (an AbortSignal + timer per call cost ~25% of the call). Only a
       // caller that can cancel (a run) passes a signal, which aborts the call at once.
@@ -170,6 +169,15 @@ export class RestExecutor implements SkillExecutor {
       }
     }
   }
+}
+
+/** The skill's headers, the credential's only on the original origin, content-type only with a body. */
+function requestHeaders(prepared: PreparedRequest, sameOrigin: boolean, withBody: boolean): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(prepared.headers)) {
+    if (withBody || name !== 'content-type') headers[name] = value;
+  }
+  return sameOrigin ? Object.assign(headers, prepared.credentialHeaders) : headers;
 }
 
 function applyCredential(prepared: PreparedRequest, credential: ResolvedCredential): void {
