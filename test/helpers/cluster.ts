@@ -172,16 +172,46 @@ export class AppCopy {
     }
   }
 
+  /** Kills this copy's daemon and checks that it is gone: the suite must leave no PM2 daemon running. */
   destroySync(): void {
     if (!live.has(this)) return;
     live.delete(this);
+    const daemonPid = readPid(path.join(this.pm2Home, 'pm2.pid'));
     spawnSync(process.execPath, [PM2_BIN, 'kill'], { env: this.processEnv(), encoding: 'utf8', timeout: 30_000 });
     fs.rmSync(this.root, { recursive: true, force: true });
+    if (daemonPid !== undefined && !exitsWithin(daemonPid, 5_000)) {
+      process.kill(daemonPid, 'SIGKILL');
+      throw new Error(`the PM2 daemon of ${this.root} (pid ${daemonPid}) survived \`pm2 kill\``);
+    }
   }
 
   async destroy(): Promise<void> {
     this.destroySync();
   }
+}
+
+function readPid(file: string): number | undefined {
+  const pid = Number(fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : NaN);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits (blocking: it runs in exit handlers too) until `pid` is gone. */
+function exitsWithin(pid: number, timeoutMs: number): boolean {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+  return true;
 }
 
 export interface HttpResult {
