@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { MasterKey } from '../config/master-keys';
 import type { MetaRepository, SecretEnvelope } from '../store/store';
 
@@ -37,8 +38,8 @@ export class MasterKeyMismatchError extends Error {
  */
 export class CredentialVault {
   readonly #keys: ReadonlyMap<string, Buffer>;
-  /** Exact (kid, iv, tag, ct, aad) → plaintext, least recently used first. */
-  readonly #opened = new Map<string, string>();
+  /** Exact (kid, iv, tag, ct, aad) → plaintext. */
+  readonly #opened = new LRUCache<string, string>({ max: OPENED_MAX });
   readonly primaryKid: string;
 
   constructor(keys: readonly MasterKey[]) {
@@ -70,14 +71,9 @@ export class CredentialVault {
   open(envelope: SecretEnvelope, aad: string): string {
     const memoKey = `${envelope.kid}\u0000${envelope.iv}\u0000${envelope.tag}\u0000${envelope.ct}\u0000${aad}`;
     const remembered = this.#opened.get(memoKey);
-    if (remembered !== undefined) {
-      this.#opened.delete(memoKey);
-      this.#opened.set(memoKey, remembered);
-      return remembered;
-    }
+    if (remembered !== undefined) return remembered;
     const plaintext = this.#decrypt(envelope, aad);
     this.#opened.set(memoKey, plaintext);
-    if (this.#opened.size > OPENED_MAX) this.#opened.delete(this.#opened.keys().next().value as string);
     return plaintext;
   }
 

@@ -46,16 +46,14 @@ describe('ValidatedCache', () => {
       loads += 1;
       return (db.prepare('SELECT v FROM t WHERE k = ?').get('a') as { v: string } | undefined)?.v;
     };
-    db.prepare('INSERT INTO t VALUES (?, ?)').run('a', 'one');
-    tracker.wrote();
+    tracker.wrote(db.prepare('INSERT INTO t VALUES (?, ?)').run('a', 'one'));
     assert.equal(cache.read('a', load), 'one');
     assert.equal(cache.read('a', load), 'one');
     assert.equal(loads, 1, 'the second read did not query');
 
     other.prepare('UPDATE t SET v = ? WHERE k = ?').run('two', 'a');
     assert.equal(cache.read('a', load), 'two', 'a commit by another connection is seen by the next read');
-    db.prepare('UPDATE t SET v = ? WHERE k = ?').run('three', 'a');
-    tracker.wrote();
+    tracker.wrote(db.prepare('UPDATE t SET v = ? WHERE k = ?').run('three', 'a'));
     assert.equal(cache.read('a', load), 'three', 'a write through this connection is seen by the next read');
     assert.equal(loads, 3);
   });

@@ -47,8 +47,7 @@ export function sqliteApiKeyRepository(db: Database.Database, changes: ChangeTra
 
   return {
     async insert(record) {
-      insert(record);
-      changes.wrote();
+      changes.wrote(insert(record));
     },
     async findByHash(keyHash) {
       return cache.read(keyHash, () => {
@@ -60,13 +59,10 @@ export function sqliteApiKeyRepository(db: Database.Database, changes: ChangeTra
       return (userId === undefined ? all.all() : byUser.all(userId)).map(toRecord);
     },
     async revoke(id, at) {
-      const revoked = revoke.run(at, id).changes > 0;
-      changes.wrote();
-      return revoked;
+      return changes.wrote(revoke.run(at, id).changes > 0);
     },
     async touch(id, at) {
-      touch.run(at, id);
-      changes.wrote();
+      changes.wrote(touch.run(at, id));
     },
   };
 }

@@ -59,10 +59,6 @@ export function sqliteCredentialRepository(db: Database.Database, changes: Chang
   const remove = db.prepare('DELETE FROM credentials WHERE owner = ? AND name = ?');
   // Resolved by every skill execution that uses a credential.
   const cache = new ValidatedCache<CredentialRecord>(changes);
-  const written = (changed: number): boolean => {
-    changes.wrote();
-    return changed > 0;
-  };
 
   return {
     async get(owner, name) {
@@ -78,13 +74,13 @@ export function sqliteCredentialRepository(db: Database.Database, changes: Chang
       return all.all().map(toRecord);
     },
     async insert(record) {
-      return written(insert.run(toParams(record)).changes);
+      return changes.wrote(insert.run(toParams(record)).changes > 0);
     },
     async update(record) {
-      return written(update.run(toParams(record)).changes);
+      return changes.wrote(update.run(toParams(record)).changes > 0);
     },
     async delete(owner, name) {
-      return written(remove.run(owner, name).changes);
+      return changes.wrote(remove.run(owner, name).changes > 0);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Whether the database may have changed since an earlier look: `PRAGMA data_version` moves when
@@ -13,9 +14,10 @@ export class ChangeTracker {
     this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
   }
 
-  /** Call after every committed write to a table whose reads are cached. */
-  wrote(): void {
+  /** Call after every committed write to a table whose reads are cached; passes `result` through. */
+  wrote<T>(result: T): T {
     this.#ownWrites += 1;
+    return result;
   }
 
   version(): { readonly data: number; readonly own: number } {
@@ -39,29 +41,23 @@ interface Entry<V> {
  * `max` of them, least recently used first out.
  */
 export class ValidatedCache<V> {
-  readonly #entries = new Map<string, Entry<V>>();
+  readonly #entries: LRUCache<string, Entry<V>>;
 
   constructor(
     private readonly tracker: ChangeTracker,
-    private readonly max = 1000,
-  ) {}
+    max = 1000,
+  ) {
+    this.#entries = new LRUCache({ max });
+  }
 
   read(key: string, load: () => V | undefined): V | undefined {
     // The version is read before the row: a commit in between makes the entry look older, never newer.
     const { data, own } = this.tracker.version();
     const hit = this.#entries.get(key);
-    if (hit !== undefined) {
-      this.#entries.delete(key);
-      if (hit.data === data && hit.own === own) {
-        this.#entries.set(key, hit);
-        return hit.value;
-      }
-    }
+    if (hit !== undefined && hit.data === data && hit.own === own) return hit.value;
     const value = load();
-    if (value !== undefined) {
-      this.#entries.set(key, { value, data, own });
-      if (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value as string);
-    }
+    if (value !== undefined) this.#entries.set(key, { value, data, own });
+    else this.#entries.delete(key);
     return value;
   }
 }
