@@ -11,7 +11,7 @@ export function jsonBody(options: { readonly limit: string; readonly maxDepth?: 
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
   return (req, res, next) => {
     parse(req, res, (error?: unknown) => {
-      if (error !== undefined && error !== null) {
+      if (error) {
         next(error);
         return;
       }

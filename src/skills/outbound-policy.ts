@@ -59,8 +59,6 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | dn
 export class OutboundPolicy {
   readonly #allowedHosts = new Set<string>();
   readonly #allowedRanges: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [];
-  /** IP literals already found allowed (a pure function of the text): skills call the same few hosts. */
-  readonly #allowedLiterals = new Set<string>();
 
   constructor(
     allow: readonly string[],
@@ -71,8 +69,12 @@ export class OutboundPolicy {
     for (const entry of allow) {
       const value = entry.trim().toLowerCase();
       if (value.includes('/')) this.#allowedRanges.push(ipaddr.parseCIDR(value));
-      else if (ipaddr.isValid(value)) this.#allowedRanges.push([ipaddr.process(value), ipaddr.process(value).kind() === 'ipv4' ? 32 : 128]);
-      else this.#allowedHosts.add(value);
+      else if (ipaddr.isValid(value)) {
+        const address = ipaddr.process(value);
+        this.#allowedRanges.push([address, address.kind() === 'ipv4' ? 32 : 128]);
+        // Also as text (in the form URL hostnames take), so the usual case is one set lookup.
+        this.#allowedHosts.add(address.toString());
+      } else this.#allowedHosts.add(value);
     }
   }
 
@@ -84,9 +86,7 @@ export class OutboundPolicy {
     if (net.isIP(host) !== 0) {
       const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
       if (this.self && host === this.self.address && port === this.self.port) return;
-      if (this.#allowedLiterals.has(host)) return;
       this.checkAddress(host, host);
-      if (this.#allowedLiterals.size < 256) this.#allowedLiterals.add(host);
     }
   }
 
